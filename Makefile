@@ -1,0 +1,42 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# make                 build the patched 6.12 kernel, boot it under QEMU,
+#                      show the demonstration, export the series as mails
+# make check           the test suites in the guest; one summary line
+# make check KERNEL=stock
+#                      the same suites on the unpatched 6.12 kernel
+#
+# Variables: KERNEL=ours|stock, BUILD (build folder), CACHE (pristine tree
+# and ccache), MMUN_KVM=1 (KVM instead of TCG), MMUN_TIMEOUT (watchdog, s).
+
+KERNEL ?= ours
+BUILD ?= $(CURDIR)/build
+export KERNEL BUILD
+ifdef CACHE
+export CACHE
+endif
+
+.PHONY: all check demo export tree build deps clean
+
+all: demo export
+
+demo:
+	bash harness/test.sh demo
+
+check:
+	bash harness/test.sh check
+
+export: deps
+	bash harness/export.sh
+
+tree: deps
+	bash harness/tree.sh
+
+build: tree
+	bash harness/build.sh
+
+deps:
+	bash harness/deps.sh
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,77 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Build $BUILD/$KERNEL: the kernel out of tree (tinyconfig plus the config
+# fragments, with ccache), its modules and uapi headers, the static test
+# binaries, and the busybox initramfs the guest boots.
+
+. "$(dirname "$0")/lib.sh"
+
+[ -f "$SRC/Makefile" ] || die "$SRC is missing: run harness/tree.sh first"
+mkdir -p "$OBJ"
+kmake() { make -s -C "$SRC" O="$OBJ" CC="ccache gcc" HOSTCC="ccache gcc" -j"$JOBS" "$@"; }
+
+# Fragments: the harness's own, then each selftest collection's "config".
+fragments=("$ROOT/harness/kernel.config"
+	   "$SRC/tools/testing/selftests/mmu_notifier/config")
+[ -n "${EXTRA_CONFIG:-}" ] && fragments+=("$EXTRA_CONFIG")
+
+say "configuring ($KERNEL): tinyconfig + ${fragments[*]##*/}"
+kmake tinyconfig >/dev/null
+"$SRC/scripts/kconfig/merge_config.sh" -m -O "$OBJ" "$OBJ/.config" "${fragments[@]}" \
+	> "$FLAVOR_DIR/merge_config.log" 2>&1 || die "merge_config failed: $FLAVOR_DIR/merge_config.log"
+kmake olddefconfig
+missing=0
+for f in "${fragments[@]}"; do
+	while IFS= read -r line; do
+		case "$line" in
+		CONFIG_*=*) grep -qxF "$line" "$OBJ/.config" ;;
+		'# CONFIG_'*' is not set') ! grep -q "^${line#\# }" "$OBJ/.config" && true ;;
+		*) continue ;;
+		esac || {
+			sym=${line%%=*}; sym=${sym#\# }; sym=${sym%% *}
+			echo "config: ${f##*/} asks for '$line', the kernel got: $(grep -E "^(# )?$sym[= ]" "$OBJ/.config" || echo unset)" >&2
+			missing=1
+		}
+	done < "$f"
+done
+[ "$missing" = 0 ] || die "the config fragments could not be satisfied (a typo or a missing dependency)"
+
+say "building the kernel ($KERNEL) with $JOBS jobs"
+kmake bzImage modules
+kmake headers_install >/dev/null
+rel=$(cat "$OBJ/include/config/kernel.release")
+
+root=$FLAVOR_DIR/initramfs
+rm -rf "$root"
+mkdir -p "$root"/{bin,sbin,etc,proc,sys,dev,tmp,root,usr/bin,usr/sbin,lib/modules}
+kmake modules_install INSTALL_MOD_PATH="$root" INSTALL_MOD_STRIP=1 >/dev/null
+
+# Static test binaries. The selftest collections build with their own
+# kselftest Makefiles and install the kselftest runner with them.
+say "building the selftests ($KERNEL)"
+ks=$root/kselftest
+LDFLAGS=-static make -s -C "$SRC/tools/testing/selftests" O="$OBJ" \
+	TARGETS=mmu_notifier INSTALL_PATH="$ks" install >/dev/null
+# The upstream HMM selftest: only hmm-tests of the mm collection, with the
+# flags of its Makefile; the guest loads test_hmm the way test_hmm.sh does.
+mkdir -p "$ks/mm"
+st=$SRC/tools/testing/selftests
+gcc -static -Wall -O2 -U_FORTIFY_SOURCE -D_GNU_SOURCE= -I "$SRC" \
+	-isystem "$OBJ/usr/include" -isystem "$SRC/tools/include/uapi" \
+	-o "$ks/mm/hmm-tests" "$st/mm/hmm-tests.c" -lrt -lpthread -lm
+cp "$st/mm/settings" "$ks/mm/settings"
+echo "mm:hmm-tests" >> "$ks/kselftest-list.txt"
+gcc -static -Wall -O2 -o "$root/usr/bin/timeout" "$ROOT/harness/timeout.c"
+
+# busybox, the init script and the harness's exclusions.
+cp /bin/busybox "$root/bin/busybox"
+for applet in $(/bin/busybox --list-full); do
+	[ -e "$root/$applet" ] || ln -s /bin/busybox "$root/$applet"
+done
+install -m 0755 "$ROOT/harness/init" "$root/init"
+grep -v '^#' "$ROOT/harness/hmm.exclude" | awk 'NF {print $1}' > "$root/etc/hmm.exclude"
+echo "$KERNEL" > "$root/etc/flavor"
+
+(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) > "$FLAVOR_DIR/initramfs.cpio"
+cp "$OBJ/arch/x86/boot/bzImage" "$FLAVOR_DIR/bzImage"
+say "built linux $rel ($KERNEL): $FLAVOR_DIR/bzImage, initramfs $(du -h "$FLAVOR_DIR/initramfs.cpio" | cut -f1)"

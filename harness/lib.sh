@@ -1,0 +1,86 @@
+# SPDX-License-Identifier: GPL-2.0
+# Common settings of the harness scripts; sourced, not run.
+#
+# KERNEL   ours (the series applied) or stock (unpatched 6.12, plus only
+#          the series entries marked "# stock": the test files)
+# BUILD    build folder (default: build/ in the repository)
+# CACHE    where the pristine tree and ccache live, outside git
+#          (default: $XDG_CACHE_HOME/mmu-notifier or ~/.cache/mmu-notifier)
+
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+KERNEL=${KERNEL:-ours}
+case "$KERNEL" in
+ours|stock) ;;
+*) echo "harness: KERNEL must be 'ours' or 'stock', not '$KERNEL'" >&2; exit 2 ;;
+esac
+BUILD=${BUILD:-$ROOT/build}
+CACHE=${CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mmu-notifier}
+TARBALL=${TARBALL:-/usr/src/linux-source-6.12.tar.xz}
+FLAVOR_DIR=$BUILD/$KERNEL
+SRC=$FLAVOR_DIR/src
+OBJ=$FLAVOR_DIR/obj
+JOBS=${JOBS:-$(($(nproc) + 1))}
+
+export CCACHE_DIR=${CCACHE_DIR:-$CACHE/ccache}
+# Rewrite absolute paths under the build folder to relative ones, so the
+# stock and the patched tree (same layout, other folder) share cache hits.
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$BUILD}
+export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
+# Fixed build stamps: they keep init/version.o and friends cacheable.
+export KBUILD_BUILD_USER=mmun KBUILD_BUILD_HOST=harness
+export KBUILD_BUILD_TIMESTAMP='Thu Jan  1 00:00:00 UTC 2026'
+
+say() { printf '==> %s\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# The pristine tree unpacked from Debian's tarball, read by pristine_dir.
+pristine_dir() {
+	local id
+	id=$(stat -c '%s %Y' "$TARBALL" 2>/dev/null) ||
+		die "$TARBALL not found: install linux-source-6.12 (make deps)"
+	if [ -f "$CACHE/pristine.id" ] && [ "$(head -n1 "$CACHE/pristine.id")" = "$id" ]; then
+		local dir
+		dir=$(sed -n 2p "$CACHE/pristine.id")
+		if [ -f "$dir/Makefile" ]; then
+			echo "$dir"
+			return
+		fi
+	fi
+	mkdir -p "$CACHE"
+	say "unpacking $TARBALL into $CACHE (once)"
+	rm -rf "$CACHE/unpack.tmp"
+	mkdir "$CACHE/unpack.tmp"
+	tar -C "$CACHE/unpack.tmp" -xf "$TARBALL"
+	local top ver
+	top=$(echo "$CACHE"/unpack.tmp/*)
+	ver=$(make -s -C "$top" kernelversion 2>/dev/null) || die "cannot read the kernel version of $TARBALL"
+	rm -rf "$CACHE/linux-$ver"
+	mv "$top" "$CACHE/linux-$ver"
+	rmdir "$CACHE/unpack.tmp"
+	printf '%s\n%s\n' "$id" "$CACHE/linux-$ver" > "$CACHE/pristine.id"
+	echo "$CACHE/linux-$ver"
+}
+
+# kernel_version DIR: the version a tree builds, e.g. 6.12.117
+kernel_version() {
+	make -s -C "$1" kernelversion
+}
+
+# series_entries FLAVOR: the series entries, one "path" a line, that the
+# flavour applies, in order. Comments start with '#'; an entry whose
+# comment is "stock" belongs to the stock flavour too.
+series_entries() {
+	local flavor=$1 line entry comment
+	while IFS= read -r line || [ -n "$line" ]; do
+		entry=${line%%#*}
+		entry=$(echo "$entry" | awk '{print $1}')
+		[ -n "$entry" ] || continue
+		comment=
+		case "$line" in *'#'*) comment=$(echo "${line#*#}" | awk '{print $1}') ;; esac
+		if [ "$flavor" = ours ] || [ "$comment" = stock ]; then
+			echo "$entry"
+		fi
+	done < "$ROOT/series"
+}

@@ -1,0 +1,218 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Read a guest's console log and report every test result in it.
+
+  report.py SRC LOG MODE [RESULTS]
+
+KUnit's KTAP (printed by the kernel before init starts) goes through the
+kernel's own parser, tools/testing/kunit/kunit.py parse. The kselftest
+runner's TAP sits between MMUN-KSELFTEST-BEGIN/END markers; every case of
+a kselftest_harness program counts as one test, and a program that
+reported fewer cases than it planned, or failed with all of its cases
+passing, counts as a failure too. The harness adds checks of its own: the
+guest booted, ran to the end, and its console holds no kernel warning,
+oops or lockdep report.
+
+Prints a table and ends with "N passed, N failed, N skipped". Exits 1 if
+anything failed or was skipped: every test the config should support must
+run.
+"""
+
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+KERNEL_REPORTS = re.compile(
+    r'(WARNING:|BUG:|Oops|Kernel panic|general protection fault|'
+    r'possible circular locking|possible recursive locking|'
+    r'inconsistent lock state|suspicious RCU usage|'
+    r'sleeping function called from invalid context|'
+    r'INFO: task .* blocked for more than|soft lockup|hard LOCKUP|'
+    r'lockdep|UBSAN:|KASAN:|kmemleak:|Call Trace:)')
+TIMESTAMP = re.compile(r'^\[\s*\d+\.\d+\] ')
+
+
+class Results:
+    def __init__(self):
+        self.rows = []      # (suite, name, status, note)
+
+    def add(self, suite, name, status, note=''):
+        self.rows.append((suite, name, status, note))
+
+    def count(self, status, suite=None):
+        return sum(1 for r in self.rows
+                   if r[2] == status and (suite is None or r[0] == suite))
+
+
+def kunit(src, kernel_lines, res):
+    """Parse KUnit's KTAP with kunit.py and add its test cases."""
+    kunit_py = os.path.join(src, 'tools/testing/kunit/kunit.py')
+    with tempfile.TemporaryDirectory() as tmp:
+        log = os.path.join(tmp, 'kernel.log')
+        out = os.path.join(tmp, 'kunit.json')
+        with open(log, 'w') as f:
+            f.write('\n'.join(kernel_lines) + '\n')
+        proc = subprocess.run([sys.executable, kunit_py, 'parse',
+                               '--json', out, log],
+                              capture_output=True, text=True)
+        if not os.path.exists(out):
+            res.add('kunit', 'KTAP output', 'FAIL',
+                    'kunit.py parse found no results: ' +
+                    proc.stdout.strip().splitlines()[-1:][0]
+                    if proc.stdout.strip() else 'no output')
+            return proc.stdout
+        with open(out) as f:
+            tree = json.load(f)
+
+    def walk(group, path):
+        for case in group.get('test_cases', []):
+            status = {'PASS': 'PASS', 'SKIP': 'SKIP'}.get(case['status'],
+                                                          'FAIL')
+            res.add('kunit: ' + (path or group['name']),
+                    case['name'], status)
+        for sub in group.get('sub_groups', []):
+            walk(sub, sub['name'] if not path else path + '.' + sub['name'])
+
+    walk(tree, '')
+    if not any(r[0].startswith('kunit') for r in res.rows):
+        res.add('kunit', 'KTAP output', 'FAIL', 'no KUnit test ran')
+    return proc.stdout
+
+
+TAP_LINE = re.compile(r'^(not ok|ok) (\d+) (.*?)(?: # (.*))?$')
+PLAN = re.compile(r'^1\.\.(\d+)')
+
+
+def kselftest(name, lines, rc, res):
+    """Add the cases of one run_kselftest.sh section."""
+    suite = 'kselftest: ' + name
+    programs = 0
+    cases = []       # nested results of the program being run
+    plan = None
+    for line in lines:
+        line = TIMESTAMP.sub('', line)
+        if line.startswith('# '):
+            inner = line[2:]
+            m = PLAN.match(inner)
+            if m and plan is None:
+                plan = int(m.group(1))
+            m = TAP_LINE.match(inner)
+            if m:
+                cases.append(m)
+            continue
+        m = TAP_LINE.match(line)
+        if not m:
+            continue
+        programs += 1
+        prog = m.group(3).split(': ')[-1]
+        directive = m.group(4) or ''
+        ok = m.group(1) == 'ok'
+        for c in cases:
+            d = c.group(4) or ''
+            if d.upper().startswith('SKIP'):
+                res.add(suite, prog + ': ' + c.group(3), 'SKIP', d[4:].strip())
+            elif c.group(1) == 'ok':
+                res.add(suite, prog + ': ' + c.group(3), 'PASS')
+            else:
+                res.add(suite, prog + ': ' + c.group(3), 'FAIL', d)
+        failed_cases = sum(1 for c in cases if c.group(1) != 'ok')
+        if plan is not None and len(cases) < plan:
+            res.add(suite, prog, 'FAIL',
+                    '%d of %d planned cases never reported' %
+                    (plan - len(cases), plan))
+        elif not cases:
+            status = ('SKIP' if directive.upper().startswith('SKIP')
+                      else 'PASS' if ok else 'FAIL')
+            res.add(suite, prog, status, directive)
+        elif not ok and not failed_cases:
+            res.add(suite, prog, 'FAIL', 'program failed: ' + directive)
+        cases, plan = [], None
+    if programs == 0:
+        res.add(suite, 'runner', 'FAIL',
+                'no test program reported (runner rc=%s)' % rc)
+
+
+def main():
+    src, log, mode = sys.argv[1:4]
+    results_file = sys.argv[4] if len(sys.argv) > 4 else None
+    with open(log, errors='replace') as f:
+        lines = f.read().splitlines()
+
+    res = Results()
+    init = next((i for i, l in enumerate(lines) if 'MMUN-INIT-START' in l),
+                None)
+    done = any(l.startswith('MMUN-DONE') for l in lines)
+    res.add('harness', 'guest booted to init',
+            'PASS' if init is not None else 'FAIL')
+    why = next((l for l in lines if l.startswith(('MMUN-WATCHDOG',
+                                                   'MMUN-QEMU-EXIT'))), '')
+    res.add('harness', 'guest ran the suites to the end',
+            'PASS' if done else 'FAIL', why)
+    for l in lines:
+        if l.startswith('MMUN-ERROR'):
+            res.add('harness', l[len('MMUN-ERROR '):], 'FAIL')
+
+    kunit_text = kunit(src, lines[:init] if init is not None else lines, res)
+
+    i = 0
+    while i < len(lines):
+        m = re.match(r'^MMUN-KSELFTEST-BEGIN (\S+)', lines[i])
+        if not m:
+            i += 1
+            continue
+        name, body, rc = m.group(1), [], 'missing'
+        i += 1
+        while i < len(lines):
+            e = re.match(r'^MMUN-KSELFTEST-END (\S+) rc=(\d+)', lines[i])
+            if e:
+                rc = e.group(2)
+                break
+            body.append(lines[i])
+            i += 1
+        kselftest(name, body, rc, res)
+        i += 1
+
+    reports = [l for l in lines if KERNEL_REPORTS.search(l)]
+    res.add('harness', 'console free of kernel warnings and lock reports',
+            'FAIL' if reports else 'PASS',
+            '%d report lines, first: %s' % (len(reports), reports[0].strip())
+            if reports else '')
+
+    if mode == 'demo':
+        print(kunit_text.rstrip())
+    suites = []
+    for r in res.rows:
+        if r[0] not in suites:
+            suites.append(r[0])
+    width = max(len(s) for s in suites)
+    print('\n%-*s  %6s  %6s  %7s' % (width, 'suite', 'passed', 'failed',
+                                     'skipped'))
+    for s in suites:
+        print('%-*s  %6d  %6d  %7d' % (width, s, res.count('PASS', s),
+                                         res.count('FAIL', s),
+                                         res.count('SKIP', s)))
+    bad = [r for r in res.rows if r[2] != 'PASS']
+    if bad:
+        print('\nNot passed:')
+        for suite, name, status, note in bad:
+            print('  %-4s %s: %s%s' % (status, suite, name,
+                                       ' (' + note + ')' if note else ''))
+    if reports:
+        print('\nKernel reports in the console log (%s):' % log)
+        for l in reports[:40]:
+            print('  ' + l)
+    if results_file:
+        with open(results_file, 'w') as f:
+            for r in res.rows:
+                f.write('\t'.join(r) + '\n')
+    passed, failed, skipped = (res.count('PASS'), res.count('FAIL'),
+                               res.count('SKIP'))
+    print('\n%d passed, %d failed, %d skipped' % (passed, failed, skipped))
+    return 1 if failed or skipped else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,55 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Boot $BUILD/$KERNEL under QEMU and keep the whole console log.
+#
+#   run.sh MODE    MODE is "check" (the suites) or "demo"
+#
+# TCG by default (-accel tcg -cpu max); MMUN_KVM=1 asks for KVM. The guest
+# has 2 vCPUs on 2 NUMA nodes of MMUN_NODE_MEM each, a zram swap device
+# (set up by its init) and reserved hugetlb pages. A watchdog ends a guest
+# that runs longer than MMUN_TIMEOUT seconds; the guest panics on an oops
+# and QEMU exits on the panic's reboot.
+
+. "$(dirname "$0")/lib.sh"
+
+mode=${1:-check}
+node_mem=${MMUN_NODE_MEM:-1G}
+limit=${MMUN_TIMEOUT:-2400}
+log=$FLAVOR_DIR/console-$mode.log
+
+if [ "${MMUN_KVM:-0}" = 1 ]; then
+	accel=(-accel kvm -cpu host)
+else
+	accel=(-accel tcg -cpu max)
+fi
+
+append="console=ttyS0 panic=-1 oops=panic softlockup_panic=1"
+append+=" hugepages=16 mmun.mode=$mode ${MMUN_APPEND:-}"
+
+say "booting $KERNEL under QEMU (${accel[1]}), mode $mode; console: $log"
+start=$(date +%s)
+set +e
+timeout --foreground "$limit" qemu-system-x86_64 "${accel[@]}" \
+	-smp 2 -m "$(( ${node_mem%G} * 2 ))G" \
+	-object memory-backend-ram,id=mem0,size="$node_mem" \
+	-object memory-backend-ram,id=mem1,size="$node_mem" \
+	-numa node,nodeid=0,cpus=0,memdev=mem0 \
+	-numa node,nodeid=1,cpus=1,memdev=mem1 \
+	-kernel "$FLAVOR_DIR/bzImage" -initrd "$FLAVOR_DIR/initramfs.cpio" \
+	-append "$append" \
+	-display none -serial stdio -monitor none -no-reboot \
+	< /dev/null 2>&1 | tr -d '\r' | tee "$log" |
+	grep --line-buffered -E '^(MMUN-|ok |not ok )|^# (ok|not ok) ' |
+	sed -u 's/^/   guest: /' >&2
+rc=${PIPESTATUS[0]}
+set -e
+secs=$(( $(date +%s) - start ))
+echo "$secs" > "$FLAVOR_DIR/guest-seconds-$mode"
+if [ "$rc" = 124 ]; then
+	echo "MMUN-WATCHDOG guest still running after ${limit}s, killed" >> "$log"
+	say "watchdog: the guest ran past ${limit}s and was killed"
+elif [ "$rc" != 0 ]; then
+	echo "MMUN-QEMU-EXIT $rc" >> "$log"
+	say "QEMU exited with status $rc"
+fi
+say "guest ran for ${secs}s"

@@ -1,0 +1,27 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# One pass of the harness for $KERNEL: lay out the tree, build, boot, report.
+#
+#   test.sh check   the suites; ends with "N passed, N failed, N skipped"
+#   test.sh demo    the boot and the KUnit suites, as a demonstration
+
+. "$(dirname "$0")/lib.sh"
+
+mode=${1:-check}
+t0=$(date +%s)
+phase() { say "$1 done in $(( $(date +%s) - t0 ))s"; }
+
+bash "$ROOT/harness/deps.sh"
+bash "$ROOT/harness/tree.sh"
+bash "$ROOT/harness/build.sh"
+phase "build ($KERNEL)"
+bash "$ROOT/harness/run.sh" "$mode"
+phase "boot and tests ($KERNEL)"
+set +e
+python3 "$ROOT/harness/report.py" "$SRC" "$FLAVOR_DIR/console-$mode.log" \
+	"$mode" "$FLAVOR_DIR/results-$mode.tsv"
+rc=$?
+set -e
+echo "linux $(cat "$OBJ/include/config/kernel.release") ($KERNEL), console log:" \
+	"$FLAVOR_DIR/console-$mode.log, total $(( $(date +%s) - t0 ))s" >&2
+exit $rc

@@ -15,18 +15,14 @@
 #include <unistd.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <linux/mempolicy.h>
 
 #include "../kselftest_harness.h"
 
-#ifndef MADV_PAGEOUT
-#define MADV_PAGEOUT 21
-#endif
-#ifndef MPOL_MF_MOVE
-#define MPOL_MF_MOVE (1 << 1)
-#endif
-
-#define PM_SWAP		(1ULL << 62)
-#define PM_PRESENT	(1ULL << 63)
+#define BIT_ULL(nr)	(1ULL << (nr))
+#define PM_PFN_MASK	(BIT_ULL(55) - 1)
+#define PM_SWAP		BIT_ULL(62)
+#define PM_PRESENT	BIT_ULL(63)
 
 static uint64_t pagemap_entry(void *addr)
 {
@@ -106,12 +102,12 @@ TEST(page_migrates_between_nodes)
 	from = node_of(p);
 	ASSERT_GE(from, 0);
 	to = !from;
-	before = pagemap_entry(p) & ((1ULL << 55) - 1);
+	before = pagemap_entry(p) & PM_PFN_MASK;
 
 	ASSERT_EQ(to, move_to(p, to));
 	ASSERT_EQ(to, node_of(p));
 	/* A different page frame now backs the address, with the same data. */
-	ASSERT_NE(before, pagemap_entry(p) & ((1ULL << 55) - 1));
+	ASSERT_NE(before, pagemap_entry(p) & PM_PFN_MASK);
 	ASSERT_EQ(0x5a, p[0]);
 	ASSERT_EQ(0x5a, p[psize - 1]);
 	ASSERT_EQ(from, move_to(p, from));

@@ -69,7 +69,7 @@ for applet in $(/bin/busybox --list-full); do
 	[ -e "$root/$applet" ] || ln -s /bin/busybox "$root/$applet"
 done
 install -m 0755 "$ROOT/harness/init" "$root/init"
-grep -v '^#' "$ROOT/harness/hmm.exclude" | awk 'NF {print $1}' > "$root/etc/hmm.exclude"
+grep -v '^#' "$ROOT/harness/hmm.exclude" | awk 'NF {print $1, $2}' > "$root/etc/hmm.exclude"
 echo "$KERNEL" > "$root/etc/flavor"
 
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) > "$FLAVOR_DIR/initramfs.cpio"

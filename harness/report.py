@@ -11,7 +11,8 @@ a kselftest_harness program counts as one test, and a program that
 reported fewer cases than it planned, or failed with all of its cases
 passing, counts as a failure too. The harness adds checks of its own: the
 guest booted, ran to the end, and its console holds no kernel warning,
-oops or lockdep report.
+oops or lockdep report (every lockdep and sleep-in-atomic report opens
+with a "WARNING:" or "BUG:" banner).
 
 Prints a table and ends with "N passed, N failed, N skipped". Exits 1 if
 anything failed or was skipped: every test the config should support must
@@ -31,7 +32,7 @@ KERNEL_REPORTS = re.compile(
     r'inconsistent lock state|suspicious RCU usage|'
     r'sleeping function called from invalid context|'
     r'INFO: task .* blocked for more than|soft lockup|hard LOCKUP|'
-    r'lockdep|UBSAN:|KASAN:|kmemleak:|Call Trace:)')
+    r'UBSAN:|KASAN:|kmemleak:|Call Trace:)')
 TIMESTAMP = re.compile(r'^\[\s*\d+\.\d+\] ')
 
 
@@ -56,13 +57,13 @@ def kunit(src, kernel_lines, res):
         with open(log, 'w') as f:
             f.write('\n'.join(kernel_lines) + '\n')
         proc = subprocess.run([sys.executable, kunit_py, 'parse',
-                               '--json', out, log],
+                               '--json=' + out, log],
                               capture_output=True, text=True)
         if not os.path.exists(out):
+            tail = (proc.stdout + proc.stderr).strip().splitlines()
             res.add('kunit', 'KTAP output', 'FAIL',
                     'kunit.py parse found no results: ' +
-                    proc.stdout.strip().splitlines()[-1:][0]
-                    if proc.stdout.strip() else 'no output')
+                    (tail[-1] if tail else 'no output'))
             return proc.stdout
         with open(out) as f:
             tree = json.load(f)

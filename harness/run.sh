@@ -5,7 +5,8 @@
 #   run.sh MODE    MODE is "check" (the suites) or "demo"
 #
 # TCG by default (-accel tcg -cpu max); MMUN_KVM=1 asks for KVM. The guest
-# has 2 vCPUs on 2 NUMA nodes of MMUN_NODE_MEM each, a zram swap device
+# has 2 vCPUs on 2 NUMA nodes of MMUN_NODE_MEM each, one socket a node (two
+# nodes sharing a socket's last-level cache make the scheduler WARN), a zram swap device
 # (set up by its init) and reserved hugetlb pages. A watchdog ends a guest
 # that runs longer than MMUN_TIMEOUT seconds; the guest panics on an oops
 # and QEMU exits on the panic's reboot.
@@ -30,7 +31,7 @@ say "booting $KERNEL under QEMU (${accel[1]}), mode $mode; console: $log"
 start=$(date +%s)
 set +e
 timeout --foreground "$limit" qemu-system-x86_64 "${accel[@]}" \
-	-smp 2 -m "$(( ${node_mem%G} * 2 ))G" \
+	-smp 2,sockets=2,cores=1,threads=1 -m "$(( ${node_mem%G} * 2 ))G" \
 	-object memory-backend-ram,id=mem0,size="$node_mem" \
 	-object memory-backend-ram,id=mem1,size="$node_mem" \
 	-numa node,nodeid=0,cpus=0,memdev=mem0 \

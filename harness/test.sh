@@ -13,6 +13,9 @@ phase() { say "$1 done in $(( $(date +%s) - t0 ))s"; }
 
 bash "$ROOT/harness/deps.sh"
 bash "$ROOT/harness/tree.sh"
+# The report parser must see every way a run can fail before it is trusted.
+python3 "$ROOT/harness/report_test.py" "$SRC" > "$FLAVOR_DIR/report_test.log" 2>&1 ||
+	{ cat "$FLAVOR_DIR/report_test.log" >&2; die "harness/report_test.py failed"; }
 bash "$ROOT/harness/build.sh"
 phase "build ($KERNEL)"
 bash "$ROOT/harness/run.sh" "$mode"

@@ -1,0 +1,151 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Tests of report.py on made-up console logs: the harness must see every
+way a guest run can go wrong. Run on the host before each guest boot.
+
+  report_test.py SRC    SRC: a kernel tree, for tools/testing/kunit
+"""
+
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SRC = None
+
+KUNIT_OK = """\
+[    1.000000] KTAP version 1
+[    1.000000] 1..1
+[    1.000000]     KTAP version 1
+[    1.000000]     # Subtest: demo
+[    1.000000]     1..2
+[    1.000000]     ok 1 first
+[    1.000000]     ok 2 second
+[    1.000000] ok 1 demo
+"""
+INIT = "MMUN-INIT-START 6.12.0 ours\n"
+DONE = "MMUN-DONE\n"
+
+
+def kselftest(body, rc=0, name='demo'):
+    return ("MMUN-KSELFTEST-BEGIN %s\nTAP version 13\n1..1\n%s"
+            "MMUN-KSELFTEST-END %s rc=%d\n" % (name, body, name, rc))
+
+
+GOOD_PROGRAM = """\
+# selftests: demo: prog
+# TAP version 13
+# 1..2
+# ok 1 global.a
+# ok 2 global.b
+ok 1 selftests: demo: prog
+"""
+
+
+class Report(unittest.TestCase):
+    def run_report(self, log):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, 'console.log')
+            with open(path, 'w') as f:
+                f.write(log)
+            proc = subprocess.run(
+                [sys.executable, os.path.join(HERE, 'report.py'), SRC, path,
+                 'check'], capture_output=True, text=True)
+        last = proc.stdout.strip().splitlines()[-1]
+        counts = [int(w) for w in last.replace(',', '').split()[::2]]
+        return proc.returncode, counts, proc.stdout
+
+    def test_clean_run_passes(self):
+        rc, counts, out = self.run_report(
+            KUNIT_OK + INIT + kselftest(GOOD_PROGRAM) + DONE)
+        # 2 KUnit cases, 2 kselftest cases, 3 harness checks
+        self.assertEqual((rc, counts), (0, [7, 0, 0]), out)
+
+    def test_failed_case(self):
+        rc, counts, _ = self.run_report(KUNIT_OK + INIT + kselftest(
+            GOOD_PROGRAM.replace('# ok 2 global.b', '# not ok 2 global.b')
+            .replace('ok 1 selftests', 'not ok 1 selftests')) + DONE)
+        self.assertEqual((rc, counts[1]), (1, 1))
+
+    def test_program_died_midway(self):
+        body = GOOD_PROGRAM.replace('# ok 2 global.b\n', '').replace(
+            'ok 1 selftests: demo: prog',
+            'not ok 1 selftests: demo: prog # exit=139')
+        rc, counts, out = self.run_report(KUNIT_OK + INIT + kselftest(body) +
+                                          DONE)
+        self.assertEqual(rc, 1)
+        self.assertIn('1 of 2 planned cases never reported', out)
+
+    def test_program_failed_with_passing_cases(self):
+        body = GOOD_PROGRAM.replace('ok 1 selftests: demo: prog',
+                                    'not ok 1 selftests: demo: prog # exit=1')
+        rc, counts, _ = self.run_report(KUNIT_OK + INIT + kselftest(body) +
+                                        DONE)
+        self.assertEqual((rc, counts[1]), (1, 1))
+
+    def test_skip_fails_the_run(self):
+        body = GOOD_PROGRAM.replace('# ok 2 global.b',
+                                    '# ok 2 global.b # SKIP no feature')
+        rc, counts, _ = self.run_report(KUNIT_OK + INIT + kselftest(body) +
+                                        DONE)
+        self.assertEqual((rc, counts[2]), (1, 1))
+
+    def test_failed_kunit_case(self):
+        rc, counts, _ = self.run_report(
+            KUNIT_OK.replace('ok 2 second', 'not ok 2 second') + INIT +
+            kselftest(GOOD_PROGRAM) + DONE)
+        self.assertEqual(rc, 1)
+        self.assertGreaterEqual(counts[1], 1)
+
+    def test_no_kunit_output(self):
+        rc, _, out = self.run_report(INIT + kselftest(GOOD_PROGRAM) + DONE)
+        self.assertEqual(rc, 1)
+        self.assertIn('KTAP output', out)
+
+    def test_hung_guest(self):
+        log = (KUNIT_OK + INIT + "MMUN-KSELFTEST-BEGIN demo\n" +
+               "MMUN-WATCHDOG guest still running after 10s, killed\n")
+        rc, _, out = self.run_report(log)
+        self.assertEqual(rc, 1)
+        self.assertIn('guest ran the suites to the end', out)
+
+    def test_no_boot(self):
+        rc, _, out = self.run_report("[    0.000000] Linux version 6.12\n"
+                                     "MMUN-QEMU-EXIT 1\n")
+        self.assertEqual(rc, 1)
+        self.assertIn('FAIL harness: guest booted to init', out)
+
+    def test_kernel_warning(self):
+        rc, _, out = self.run_report(
+            KUNIT_OK + INIT + "[    2.0] WARNING: CPU: 0 PID: 1 at mm/x.c:1\n" +
+            kselftest(GOOD_PROGRAM) + DONE)
+        self.assertEqual(rc, 1)
+        self.assertIn('mm/x.c:1', out)
+
+    def test_lockdep_report(self):
+        rc, _, _ = self.run_report(
+            KUNIT_OK + INIT +
+            "[    2.0] WARNING: possible circular locking dependency detected\n"
+            + kselftest(GOOD_PROGRAM) + DONE)
+        self.assertEqual(rc, 1)
+
+    def test_harness_error_line(self):
+        rc, _, out = self.run_report(
+            KUNIT_OK + INIT + "MMUN-ERROR modprobe test_hmm failed\n" +
+            kselftest(GOOD_PROGRAM) + DONE)
+        self.assertEqual(rc, 1)
+        self.assertIn('modprobe test_hmm failed', out)
+
+    def test_runner_reported_nothing(self):
+        rc, _, out = self.run_report(
+            KUNIT_OK + INIT + "MMUN-KSELFTEST-BEGIN demo\n"
+            "MMUN-KSELFTEST-END demo rc=1\n" + DONE)
+        self.assertEqual(rc, 1)
+        self.assertIn('no test program reported', out)
+
+
+if __name__ == '__main__':
+    SRC = sys.argv.pop(1)
+    unittest.main(verbosity=1)

@@ -183,7 +183,11 @@ def main():
             if reports else '')
 
     if mode == 'demo':
-        print(kunit_text.rstrip())
+        for l in lines:
+            if 'Linux version' in l or l.startswith('MMUN-ENV'):
+                print(TIMESTAMP.sub('', l).replace('MMUN-ENV', 'guest:'))
+        print('\n'.join(l for l in kunit_text.splitlines()
+                        if 'Test results stored in' not in l))
     suites = []
     for r in res.rows:
         if r[0] not in suites:

@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Export the series as git format-patch mails into $BUILD/series/.
+# Export the series as git format-patch mails into $BUILD/series/, with a
+# quilt "series" file listing them.
 #
 # A scratch git repository holds the pristine 6.12 version of every file
 # the series touches; each group of series entries (a patch with a mail
@@ -70,5 +71,7 @@ done
 commit_pending
 
 git -C "$repo" format-patch -q -o "$out" HEAD~"$(git -C "$repo" rev-list --count HEAD~1)"
-say "exported $(ls "$out" | wc -l) patches against linux-$ver to $out/"
-ls "$out" | sed 's/^/    /' >&2
+# The mails double as a quilt series: QUILT_PATCHES=$out quilt push -a
+(cd "$out" && ls ./*.patch | sed 's|^\./||') > "$out/series"
+say "exported $(grep -c . "$out/series") patches against linux-$ver to $out/"
+sed 's/^/    /' "$out/series" >&2

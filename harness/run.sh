@@ -15,7 +15,7 @@
 
 mode=${1:-check}
 node_mem=${MMUN_NODE_MEM:-1G}
-limit=${MMUN_TIMEOUT:-2400}
+limit=${MMUN_TIMEOUT:-900}
 log=$FLAVOR_DIR/console-$mode.log
 
 if [ "${MMUN_KVM:-0}" = 1 ]; then

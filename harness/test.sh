@@ -20,11 +20,8 @@ bash "$ROOT/harness/build.sh"
 phase "build ($KERNEL)"
 bash "$ROOT/harness/run.sh" "$mode"
 phase "boot and tests ($KERNEL)"
-set +e
-python3 "$ROOT/harness/report.py" "$SRC" "$FLAVOR_DIR/console-$mode.log" \
+say "linux $(cat "$OBJ/include/config/kernel.release") ($KERNEL), console log:" \
+	"$FLAVOR_DIR/console-$mode.log, total $(( $(date +%s) - t0 ))s"
+# The report ends with the summary line: nothing may be printed after it.
+exec python3 "$ROOT/harness/report.py" "$SRC" "$FLAVOR_DIR/console-$mode.log" \
 	"$mode" "$FLAVOR_DIR/results-$mode.tsv"
-rc=$?
-set -e
-echo "linux $(cat "$OBJ/include/config/kernel.release") ($KERNEL), console log:" \
-	"$FLAVOR_DIR/console-$mode.log, total $(( $(date +%s) - t0 ))s" >&2
-exit $rc

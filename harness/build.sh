@@ -25,7 +25,9 @@ for f in "${fragments[@]}"; do
 	while IFS= read -r line; do
 		case "$line" in
 		CONFIG_*=*) grep -qxF "$line" "$OBJ/.config" ;;
-		'# CONFIG_'*' is not set') ! grep -q "^${line#\# }" "$OBJ/.config" && true ;;
+		'# CONFIG_'*' is not set')
+			sym=${line#\# }; sym=${sym%% *}
+			! grep -q "^$sym=" "$OBJ/.config" ;;
 		*) continue ;;
 		esac || {
 			sym=${line%%=*}; sym=${sym#\# }; sym=${sym%% *}

@@ -526,7 +526,13 @@ static void mnt_unregister_waits_for_teardown(struct kunit *test)
 	mmgrab(mm);
 	task = kthread_run(mnt_mmput_fn, &t, "mnt_mmput");
 	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
-	wait_for_completion(&r->release_started);
+	if (!wait_for_completion_timeout(&r->release_started, 10 * HZ)) {
+		KUNIT_FAIL(test, "the teardown did not call ->release");
+		wait_for_completion(&t.done);
+		mmu_notifier_unregister(&r->mn, mm);
+		mmdrop(mm);
+		return;
+	}
 	/* The teardown is inside ->release: unregister must wait for it. */
 	mmu_notifier_unregister(&r->mn, mm);
 	KUNIT_EXPECT_TRUE(test, READ_ONCE(r->release_done));

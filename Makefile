@@ -5,6 +5,7 @@
 # make check           the test suites in the guest; one summary line
 # make check KERNEL=stock
 #                      the same suites on the unpatched 6.12 kernel
+# make compat          compile every in-tree user of the notifier interface
 #
 # Variables: KERNEL=ours|stock, BUILD (build folder), CACHE (pristine tree
 # and ccache), MMUN_KVM=1 (KVM instead of TCG), MMUN_TIMEOUT (watchdog, s).
@@ -16,7 +17,7 @@ ifdef CACHE
 export CACHE
 endif
 
-.PHONY: all check demo export tree build deps clean
+.PHONY: all check compat demo export tree build deps clean
 
 all: demo export
 
@@ -25,6 +26,10 @@ demo:
 
 check:
 	bash harness/test.sh check
+
+# Every in-tree user of the notifier interface, compiled against the tree.
+compat: tree
+	bash harness/compat.sh
 
 export: deps
 	bash harness/export.sh

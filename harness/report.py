@@ -2,7 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 """Read a guest's console log and report every test result in it.
 
-  report.py SRC LOG MODE [RESULTS]
+  report.py SRC LOG MODE [RESULTS [EXTRA]]
+
+EXTRA, if it exists, holds results found outside the guest (the compile
+check of every in-tree user), one "suite<TAB>name<TAB>status<TAB>note" a
+line; they are counted with the others.
 
 KUnit's KTAP (printed by the kernel before init starts) goes through the
 kernel's own parser, tools/testing/kunit/kunit.py parse. The kselftest
@@ -139,6 +143,7 @@ def kselftest(name, lines, rc, res):
 def main():
     src, log, mode = sys.argv[1:4]
     results_file = sys.argv[4] if len(sys.argv) > 4 else None
+    extra_file = sys.argv[5] if len(sys.argv) > 5 else None
     with open(log, errors='replace') as f:
         lines = f.read().splitlines()
 
@@ -175,6 +180,12 @@ def main():
             i += 1
         kselftest(name, body, rc, res)
         i += 1
+
+    if extra_file and os.path.exists(extra_file):
+        with open(extra_file) as f:
+            for row in f.read().splitlines():
+                suite, name, status, note = (row.split('\t') + [''] * 4)[:4]
+                res.add(suite, name, status, note)
 
     reports = [l for l in lines if KERNEL_REPORTS.search(l)]
     res.add('harness', 'console free of kernel warnings and lock reports',

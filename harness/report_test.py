@@ -45,14 +45,16 @@ ok 1 selftests: demo: prog
 
 
 class Report(unittest.TestCase):
-    def run_report(self, log):
+    def run_report(self, log, extra=None):
         with tempfile.TemporaryDirectory() as tmp:
             path = os.path.join(tmp, 'console.log')
             with open(path, 'w') as f:
                 f.write(log)
-            proc = subprocess.run(
-                [sys.executable, os.path.join(HERE, 'report.py'), SRC, path,
-                 'check'], capture_output=True, text=True)
+            args = [sys.executable, os.path.join(HERE, 'report.py'), SRC,
+                    path, 'check']
+            if extra:
+                args += [os.path.join(tmp, 'results.tsv'), extra]
+            proc = subprocess.run(args, capture_output=True, text=True)
         last = proc.stdout.strip().splitlines()[-1]
         counts = [int(w) for w in last.replace(',', '').split()[::2]]
         return proc.returncode, counts, proc.stdout
@@ -137,6 +139,18 @@ class Report(unittest.TestCase):
             kselftest(GOOD_PROGRAM) + DONE)
         self.assertEqual(rc, 1)
         self.assertIn('modprobe test_hmm failed', out)
+
+    def test_extra_results_counted(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            extra = os.path.join(tmp, 'extra.tsv')
+            with open(extra, 'w') as f:
+                f.write('compat: x86_64\ta.o\tPASS\t\n'
+                        'compat: x86_64\tb.o\tFAIL\tsee log\n')
+            rc, counts, out = self.run_report(
+                KUNIT_OK + INIT + kselftest(GOOD_PROGRAM) + DONE,
+                extra=extra)
+        self.assertEqual((rc, counts), (1, [8, 1, 0]), out)
+        self.assertIn('compat: x86_64: b.o', out)
 
     def test_runner_reported_nothing(self):
         rc, _, out = self.run_report(

@@ -18,10 +18,22 @@ python3 "$ROOT/harness/report_test.py" "$SRC" > "$FLAVOR_DIR/report_test.log" 2>
 	{ cat "$FLAVOR_DIR/report_test.log" >&2; die "harness/report_test.py failed"; }
 bash "$ROOT/harness/build.sh"
 phase "build ($KERNEL)"
+# Every in-tree user of the interface must still compile. COMPAT=0 leaves
+# the check out of a quick run, and says so.
+compat=$FLAVOR_DIR/compat-results.tsv
+rm -f "$compat"
+if [ "$mode" = check ] && [ "${COMPAT:-1}" != 0 ]; then
+	bash "$ROOT/harness/compat.sh" >&2 || true
+	[ -s "$compat" ] || printf 'compat: x86_64\tcompile check\tFAIL\t%s\n' \
+		"harness/compat.sh stopped before it compiled anything" > "$compat"
+	phase "compat ($KERNEL)"
+elif [ "$mode" = check ]; then
+	say "COMPAT=0: the in-tree users of the interface were not compiled"
+fi
 bash "$ROOT/harness/run.sh" "$mode"
 phase "boot and tests ($KERNEL)"
 say "linux $(cat "$OBJ/include/config/kernel.release") ($KERNEL), console log:" \
 	"$FLAVOR_DIR/console-$mode.log, total $(( $(date +%s) - t0 ))s"
 # The report ends with the summary line: nothing may be printed after it.
 exec python3 "$ROOT/harness/report.py" "$SRC" "$FLAVOR_DIR/console-$mode.log" \
-	"$mode" "$FLAVOR_DIR/results-$mode.tsv"
+	"$mode" "$FLAVOR_DIR/results-$mode.tsv" "$FLAVOR_DIR/compat-results.tsv"

@@ -778,13 +778,16 @@ int mmu_interval_notifier_insert(struct mmu_interval_notifier *interval_sub,
 
 	/* Pairs with smp_store_release() in __mmu_notifier_register(). */
 	subs = smp_load_acquire(&mm->notifier_subscriptions);
-	if (!subs || !subs->has_itree) {
-		ret = mmu_notifier_register(NULL, mm);
-		if (ret)
-			return ret;
-		subs = mm->notifier_subscriptions;
-	}
-	return mn_itree_insert(interval_sub, mm, subs, start, length, ops);
+	if (subs && subs->has_itree)
+		return mn_itree_insert(interval_sub, mm, subs, start, length,
+				       ops);
+
+	/* The first interval notifier of @mm sets up the tree. */
+	mmap_write_lock(mm);
+	ret = mmu_interval_notifier_insert_locked(interval_sub, mm, start,
+						  length, ops);
+	mmap_write_unlock(mm);
+	return ret;
 }
 EXPORT_SYMBOL_GPL(mmu_interval_notifier_insert);
 
@@ -800,10 +803,10 @@ EXPORT_SYMBOL_GPL(mmu_interval_notifier_insert);
  *
  * Return: as mmu_interval_notifier_insert().
  */
-int mmu_interval_notifier_insert_locked(
-	struct mmu_interval_notifier *interval_sub, struct mm_struct *mm,
-	unsigned long start, unsigned long length,
-	const struct mmu_interval_notifier_ops *ops)
+int mmu_interval_notifier_insert_locked(struct mmu_interval_notifier *interval_sub,
+					struct mm_struct *mm, unsigned long start,
+					unsigned long length,
+					const struct mmu_interval_notifier_ops *ops)
 {
 	struct mmu_notifier_subscriptions *subs;
 	int ret;

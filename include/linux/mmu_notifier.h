@@ -2,6 +2,7 @@
 #ifndef _LINUX_MMU_NOTIFIER_H
 #define _LINUX_MMU_NOTIFIER_H
 
+#include <linux/bits.h>
 #include <linux/list.h>
 #include <linux/llist.h>
 #include <linux/spinlock.h>
@@ -53,7 +54,7 @@ enum mmu_notifier_event {
 	MMU_NOTIFY_EXCLUSIVE,
 };
 
-#define MMU_NOTIFIER_RANGE_BLOCKABLE (1 << 0)
+#define MMU_NOTIFIER_RANGE_BLOCKABLE BIT(0)
 
 /**
  * struct mmu_notifier_ops - what a secondary MMU is told
@@ -120,11 +121,10 @@ struct mmu_notifier_ops {
 				      const struct mmu_notifier_range *range);
 	void (*invalidate_range_end)(struct mmu_notifier *subscription,
 				     const struct mmu_notifier_range *range);
-	void (*arch_invalidate_secondary_tlbs)(
-					struct mmu_notifier *subscription,
-					struct mm_struct *mm,
-					unsigned long start,
-					unsigned long end);
+	void (*arch_invalidate_secondary_tlbs)(struct mmu_notifier *subscription,
+					       struct mm_struct *mm,
+					       unsigned long start,
+					       unsigned long end);
 	struct mmu_notifier *(*alloc_notifier)(struct mm_struct *mm);
 	void (*free_notifier)(struct mmu_notifier *subscription);
 };
@@ -213,6 +213,7 @@ mmu_notifier_get(const struct mmu_notifier_ops *ops, struct mm_struct *mm)
 	mmap_write_unlock(mm);
 	return ret;
 }
+
 void mmu_notifier_put(struct mmu_notifier *subscription);
 void mmu_notifier_synchronize(void);
 
@@ -229,10 +230,10 @@ int mmu_interval_notifier_insert(struct mmu_interval_notifier *interval_sub,
 				 struct mm_struct *mm, unsigned long start,
 				 unsigned long length,
 				 const struct mmu_interval_notifier_ops *ops);
-int mmu_interval_notifier_insert_locked(
-	struct mmu_interval_notifier *interval_sub, struct mm_struct *mm,
-	unsigned long start, unsigned long length,
-	const struct mmu_interval_notifier_ops *ops);
+int mmu_interval_notifier_insert_locked(struct mmu_interval_notifier *interval_sub,
+					struct mm_struct *mm, unsigned long start,
+					unsigned long length,
+					const struct mmu_interval_notifier_ops *ops);
 void mmu_interval_notifier_remove(struct mmu_interval_notifier *interval_sub);
 
 /**
@@ -412,11 +413,11 @@ static inline void mmu_notifier_range_init(struct mmu_notifier_range *range,
 	range->flags = flags;
 }
 
-static inline void mmu_notifier_range_init_owner(
-			struct mmu_notifier_range *range,
-			enum mmu_notifier_event event, unsigned int flags,
-			struct mm_struct *mm, unsigned long start,
-			unsigned long end, void *owner)
+static inline void
+mmu_notifier_range_init_owner(struct mmu_notifier_range *range,
+			      enum mmu_notifier_event event, unsigned int flags,
+			      struct mm_struct *mm, unsigned long start,
+			      unsigned long end, void *owner)
 {
 	mmu_notifier_range_init(range, event, flags, mm, start, end);
 	range->owner = owner;
@@ -562,7 +563,7 @@ static inline void mmu_notifier_subscriptions_destroy(struct mm_struct *mm)
 {
 }
 
-#define mmu_notifier_range_update_to_read_only(r) false
+#define mmu_notifier_range_update_to_read_only(r) ((void)(r), false)
 
 #define ptep_clear_flush_young_notify ptep_clear_flush_young
 #define pmdp_clear_flush_young_notify pmdp_clear_flush_young

@@ -23,14 +23,12 @@ kmake olddefconfig
 missing=0
 for f in "${fragments[@]}"; do
 	while IFS= read -r line; do
+		sym=${line#\# }; sym=${sym%%[= ]*}
 		case "$line" in
 		CONFIG_*=*) grep -qxF "$line" "$OBJ/.config" ;;
-		'# CONFIG_'*' is not set')
-			sym=${line#\# }; sym=${sym%% *}
-			! grep -q "^$sym=" "$OBJ/.config" ;;
+		'# CONFIG_'*' is not set') ! grep -q "^$sym=" "$OBJ/.config" ;;
 		*) continue ;;
 		esac || {
-			sym=${line%%=*}; sym=${sym#\# }; sym=${sym%% *}
 			echo "config: ${f##*/} asks for '$line', the kernel got: $(grep -E "^(# )?$sym[= ]" "$OBJ/.config" || echo unset)" >&2
 			missing=1
 		}

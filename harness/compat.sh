@@ -8,6 +8,14 @@
 
 . "$(dirname "$0")/lib.sh"
 
+# One result a user, in the format of report.py's results (read by it).
+# Until the real results replace it, the file says the check did not finish,
+# so a run that stops early counts as a failure, not as nothing.
+results=$FLAVOR_DIR/compat-results.tsv
+mkdir -p "$FLAVOR_DIR"
+printf 'compat: x86_64\tcompile check\tFAIL\t%s\n' \
+	"harness/compat.sh stopped before it finished" > "$results"
+
 [ -f "$SRC/Makefile" ] || die "$SRC is missing: run harness/tree.sh first"
 cobj=$FLAVOR_DIR/compat-x86_64
 mkdir -p "$cobj"
@@ -39,20 +47,20 @@ for o in "${objs[@]}"; do rm -f "$(realpath -m "$cobj/$o")"; done
 log=$FLAVOR_DIR/compat.log
 cmake -k "${objs[@]}" > "$log" 2>&1 || true
 
-# One result a user, in the format of report.py's results (read by it).
-results=$FLAVOR_DIR/compat-results.tsv
-: > "$results"
+rows=$results.new
+: > "$rows"
 passed=0 failed=0
 for o in "${objs[@]}"; do
 	if [ -f "$(realpath -m "$cobj/$o")" ]; then
 		passed=$((passed + 1))
-		printf 'compat: x86_64\t%s\tPASS\t\n' "$o" >> "$results"
+		printf 'compat: x86_64\t%s\tPASS\t\n' "$o" >> "$rows"
 	else
 		failed=$((failed + 1))
 		echo "  FAIL $o"
-		printf 'compat: x86_64\t%s\tFAIL\tsee %s\n' "$o" "$log" >> "$results"
+		printf 'compat: x86_64\t%s\tFAIL\tsee %s\n' "$o" "$log" >> "$rows"
 	fi
 done
+mv "$rows" "$results"
 if [ "$failed" -gt 0 ]; then
 	echo "compiler output: $log"
 	grep -E 'error|Error|No rule' "$log" | grep -v 'not remade' | sed -n 1,30p || true

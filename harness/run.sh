@@ -6,8 +6,8 @@
 #
 # TCG by default (-accel tcg -cpu max); MMUN_KVM=1 asks for KVM. The guest
 # has 2 vCPUs on 2 NUMA nodes of MMUN_NODE_MEM each, one socket a node (two
-# nodes sharing a socket's last-level cache make the scheduler WARN), a zram swap device
-# (set up by its init) and reserved hugetlb pages. A watchdog ends a guest
+# nodes sharing a socket's last-level cache make the scheduler WARN), a zram
+# swap device (set up by its init) and reserved hugetlb pages. A watchdog ends a guest
 # that runs longer than MMUN_TIMEOUT seconds; the guest panics on an oops
 # and QEMU exits on the panic's reboot.
 

@@ -400,6 +400,22 @@ void __mmu_notifier_arch_invalidate_secondary_tlbs(struct mm_struct *mm,
 /* Registration, teardown, unregistration. */
 
 /*
+ * The sweep that unlinks notifiers: every lock of @mm, and no giving up on
+ * a signal, as neither the teardown nor unregistration can fail.
+ */
+static void mn_lock_all(struct mm_struct *mm)
+{
+	mmap_write_lock(mm);
+	mm_take_all_locks_uninterruptible(mm);
+}
+
+static void mn_unlock_all(struct mm_struct *mm)
+{
+	mm_drop_all_locks(mm);
+	mmap_write_unlock(mm);
+}
+
+/*
  * The teardown: exit_mmap() calls it once the mm's last user is gone.
  * Unlink every notifier under the lock sweep, so that no rmap walker or
  * OOM reaper still reaching the mm can call one, then call ->release for
@@ -419,11 +435,9 @@ void __mmu_notifier_release(struct mm_struct *mm)
 
 	mutex_lock(&subs->release_lock);
 	if (!hlist_empty(&subs->list)) {
-		mmap_write_lock(mm);
-		mm_take_all_locks_uninterruptible(mm);
+		mn_lock_all(mm);
 		hlist_move_list(&subs->list, &released);
-		mm_drop_all_locks(mm);
-		mmap_write_unlock(mm);
+		mn_unlock_all(mm);
 	}
 
 	hlist_for_each_entry(sub, &released, hlist) {
@@ -555,13 +569,11 @@ static bool mn_unlink(struct mmu_notifier_subscriptions *subs,
 	bool linked;
 
 	mutex_lock(&subs->release_lock);
-	mmap_write_lock(mm);
-	mm_take_all_locks_uninterruptible(mm);
+	mn_lock_all(mm);
 	linked = !hlist_unhashed(&sub->hlist);
 	if (linked)
 		hlist_del_init(&sub->hlist);
-	mm_drop_all_locks(mm);
-	mmap_write_unlock(mm);
+	mn_unlock_all(mm);
 	mutex_unlock(&subs->release_lock);
 	return linked;
 }

@@ -13,6 +13,8 @@ kmake() { make -s -C "$SRC" O="$OBJ" CC="ccache gcc" HOSTCC="ccache gcc" -j"$JOB
 # Fragments: the harness's own, then each selftest collection's "config".
 fragments=("$ROOT/harness/kernel.config"
 	   "$SRC/tools/testing/selftests/mmu_notifier/config")
+# Options of the series itself exist only in the patched tree.
+[ "$KERNEL" = ours ] && fragments+=("$ROOT/harness/ours.config")
 [ -n "${EXTRA_CONFIG:-}" ] && fragments+=("$EXTRA_CONFIG")
 
 say "configuring ($KERNEL): tinyconfig + ${fragments[*]##*/}"

@@ -18,6 +18,12 @@ guest booted, ran to the end, and its console holds no kernel warning,
 oops or lockdep report (every lockdep and sleep-in-atomic report opens
 with a "WARNING:" or "BUG:" banner).
 
+A test that must make the kernel warn (a misused interface is a WARN and
+an error) announces it: a line with "expect a WARNING: WHAT" before, and
+one with "end of expected WARNING" after. Exactly one WARNING must appear
+in between; it is then not a report, and the expectation counts as a
+passed check. None, two, or a missing end marker fail it.
+
 Prints a table and ends with "N passed, N failed, N skipped". Exits 1 if
 anything failed or was skipped: every test the config should support must
 run.
@@ -38,6 +44,8 @@ KERNEL_REPORTS = re.compile(
     r'INFO: task .* blocked for more than|soft lockup|hard LOCKUP|'
     r'UBSAN:|KASAN:|kmemleak:|Call Trace:)')
 TIMESTAMP = re.compile(r'^\[\s*\d+\.\d+\] ')
+EXPECT_BEGIN = re.compile(r'expect a WARNING: (.+)$')
+EXPECT_END = 'end of expected WARNING'
 
 
 class Results:
@@ -140,6 +148,38 @@ def kselftest(name, lines, rc, res):
                 'no test program reported (runner rc=%s)' % rc)
 
 
+def expected_warnings(lines, res):
+    """Check the announced WARNINGs; return the lines without them."""
+    left, i = [], 0
+    while i < len(lines):
+        m = EXPECT_BEGIN.search(lines[i])
+        if not m:
+            left.append(lines[i])
+            i += 1
+            continue
+        what = m.group(1).strip()
+        j = i + 1
+        while j < len(lines) and EXPECT_END not in lines[j]:
+            j += 1
+        block = lines[i + 1:j]
+        warnings = [l for l in block if 'WARNING:' in l]
+        if j == len(lines):
+            status, note = 'FAIL', 'no end marker'
+        elif len(warnings) != 1:
+            status, note = 'FAIL', '%d WARNINGs' % len(warnings)
+        else:
+            status, note = 'PASS', ''
+        res.add('harness', 'expected WARNING: ' + what, status, note)
+        if status == 'PASS':
+            # The WARNING's banner and its trace are what was asked for;
+            # any other report inside the block still counts.
+            block = [l for l in block
+                     if 'WARNING:' not in l and 'Call Trace:' not in l]
+        left.extend(block)
+        i = j + 1
+    return left
+
+
 def main():
     src, log, mode = sys.argv[1:4]
     results_file = sys.argv[4] if len(sys.argv) > 4 else None
@@ -187,7 +227,8 @@ def main():
                 suite, name, status, note = (row.split('\t') + [''] * 4)[:4]
                 res.add(suite, name, status, note)
 
-    reports = [l for l in lines if KERNEL_REPORTS.search(l)]
+    reports = [l for l in expected_warnings(lines, res)
+               if KERNEL_REPORTS.search(l)]
     res.add('harness', 'console free of kernel warnings and lock reports',
             'FAIL' if reports else 'PASS',
             '%d report lines, first: %s' % (len(reports), reports[0].strip())

@@ -126,6 +126,41 @@ class Report(unittest.TestCase):
         self.assertEqual(rc, 1)
         self.assertIn('mm/x.c:1', out)
 
+    EXPECTED = ("[    1.5] mmu_notifier_kunit: expect a WARNING: misuse\n"
+                "%s"
+                "[    1.7] mmu_notifier_kunit: end of expected WARNING\n")
+    WARN = ("[    1.6] WARNING: CPU: 0 PID: 9 at mm/x.c:2 f+0x1/0x2\n"
+            "[    1.6] Call Trace:\n"
+            "[    1.6] ---[ end trace 0000000000000000 ]---\n")
+
+    def test_expected_warning_passes(self):
+        rc, counts, out = self.run_report(
+            KUNIT_OK + self.EXPECTED % self.WARN + INIT +
+            kselftest(GOOD_PROGRAM) + DONE)
+        self.assertEqual((rc, counts), (0, [8, 0, 0]), out)
+
+    def test_expected_warning_missing(self):
+        rc, _, out = self.run_report(
+            KUNIT_OK + self.EXPECTED % "" + INIT + kselftest(GOOD_PROGRAM) +
+            DONE)
+        self.assertEqual(rc, 1)
+        self.assertIn('expected WARNING: misuse (0 WARNINGs)', out)
+
+    def test_expected_warning_twice(self):
+        rc, _, out = self.run_report(
+            KUNIT_OK + self.EXPECTED % (self.WARN * 2) + INIT +
+            kselftest(GOOD_PROGRAM) + DONE)
+        self.assertEqual(rc, 1)
+        self.assertIn('(2 WARNINGs)', out)
+
+    def test_expected_warning_hides_no_other_report(self):
+        rc, _, out = self.run_report(
+            KUNIT_OK + self.EXPECTED % (self.WARN +
+                                        "[    1.6] BUG: sleeping function\n")
+            + INIT + kselftest(GOOD_PROGRAM) + DONE)
+        self.assertEqual(rc, 1)
+        self.assertIn('BUG: sleeping function', out)
+
     def test_lockdep_report(self):
         rc, _, _ = self.run_report(
             KUNIT_OK + INIT +

@@ -51,6 +51,7 @@ struct mnt_rec {
 	struct completion release_started;
 	unsigned int release_delay_ms;
 	bool release_done;
+	struct task_struct *release_task;
 	/* get/put */
 	bool put_in_release;
 };
@@ -102,6 +103,7 @@ static void mnt_release(struct mmu_notifier *mn, struct mm_struct *mm)
 
 	spin_lock(&r->lock);
 	r->releases++;
+	r->release_task = current;
 	spin_unlock(&r->lock);
 	complete(&r->release_started);
 	if (r->release_delay_ms)

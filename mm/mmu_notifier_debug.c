@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * CONFIG_DEBUG_MMU_NOTIFIER: check at every callout that the caller holds
+ * a lock that keeps the mm's list of notifiers still.
+ *
+ * The list changes only under mm_take_all_locks() with the mmap_lock held
+ * for write, so a callout may walk it if the current task holds one lock
+ * of that sweep: the mmap_lock, or for a VMA of the mm, the VMA's lock,
+ * the root anon_vma lock of its anon_vma, or the i_mmap_rwsem of its file.
+ * Lockdep knows which locks the task holds; the check looks for one of
+ * them among the VMAs that meet the range of the callout.
+ *
+ * Without the mmap_lock, only RCU makes the walk of the VMA tree safe (the
+ * maple tree and, with CONFIG_PER_VMA_LOCK, the VMAs are freed after a
+ * grace period). That is why the check lives here and not in
+ * mm/mmu_notifier.c, whose callouts use no RCU at all.
+ */
+#include <linux/atomic.h>
+#include <linux/debug_locks.h>
+#include <linux/fs.h>
+#include <linux/lockdep.h>
+#include <linux/maple_tree.h>
+#include <linux/mm.h>
+#include <linux/ratelimit.h>
+#include <linux/rcupdate.h>
+#include <linux/rmap.h>
+#include <linux/sched.h>
+
+#include "internal.h"
+
+/* Every callout found without its lock, ratelimited report or not. */
+atomic_long_t mmu_notifier_debug_violations = ATOMIC_LONG_INIT(0);
+
+/* Does the current task hold a lock of the sweep that covers @vma? */
+static bool mn_debug_vma_locked(struct vm_area_struct *vma)
+{
+	struct anon_vma *anon_vma = READ_ONCE(vma->anon_vma);
+	struct file *file = READ_ONCE(vma->vm_file);
+
+	if (lockdep_is_held(&vma->vm_lock->lock))
+		return true;
+	if (anon_vma && lockdep_is_held(&anon_vma->root->rwsem))
+		return true;
+	if (file && lockdep_is_held(&file->f_mapping->i_mmap_rwsem))
+		return true;
+	return false;
+}
+
+/**
+ * mmu_notifier_assert_serialized - check the lock a callout relies on
+ * @mm: the mm whose notifiers are called
+ * @start: first address of the callout's range
+ * @end: end of the range (exclusive); a range that is empty is taken as
+ *	the page at @start
+ *
+ * Warns, with the locks the task holds, unless the current task holds the
+ * mmap_lock of @mm, or the VMA lock, the anon_vma lock or the i_mmap_rwsem
+ * of a VMA of @mm that meets [@start, @end). A full-range callout (such as
+ * a secondary TLB flush of the whole mm) accepts a lock of any VMA.
+ */
+void mmu_notifier_assert_serialized(struct mm_struct *mm, unsigned long start,
+				    unsigned long end)
+{
+	static DEFINE_RATELIMIT_STATE(rs, 10 * HZ, 4);
+	struct vm_area_struct *vma;
+	unsigned long index = start;
+	bool locked = false;
+
+	if (lockdep_is_held(&mm->mmap_lock))
+		return;
+
+	if (end <= start)
+		end = start + 1;
+	rcu_read_lock();
+	mt_for_each(&mm->mm_mt, vma, index, end - 1) {
+		if (mn_debug_vma_locked(vma)) {
+			locked = true;
+			break;
+		}
+	}
+	rcu_read_unlock();
+	if (locked)
+		return;
+	atomic_long_inc(&mmu_notifier_debug_violations);
+	if (!__ratelimit(&rs))
+		return;
+
+	WARN(1, "mmu_notifier: callout for [%#lx, %#lx) of mm %p without its mmap_lock or a VMA, anon_vma or i_mmap lock of the range\n",
+	     start, end, mm);
+	debug_show_held_locks(current);
+}

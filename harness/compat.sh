@@ -28,6 +28,11 @@ cmake prepare >/dev/null 2>&1 || { cmake prepare; die "make prepare failed"; }
 mapfile -t users < <(cd "$SRC" && grep -rlE \
 	'\bmmu_(interval_)?notifier_[a-z_]+\(|\bmmu_interval_read_(begin|retry)\b|struct mmu_(interval_)?notifier(_ops)?\b' \
 	--include='*.c' . | sed 's|^\./||' | grep -v -e '^mm/mmu_notifier\.c$' -e '^tools/' | LC_ALL=C sort)
+# The C files the series adds or patches build too (a call site it changes
+# need not name the interface).
+mapfile -t users < <({ printf '%s\n' "${users[@]}"
+	series_entries "$KERNEL" | sed -nE 's/^(.*\.c)(\.[a-z]+)?(\.patch)?$/\1/p'
+	} | grep -v -e '^mm/mmu_notifier\.c$' -e '^tools/' | LC_ALL=C sort -u)
 other=$(grep -v '^#' "$ROOT/harness/compat.arch" | awk 'NF {print $1}')
 # target FILE.c: the make target that compiles it. amdkfd is built as part
 # of the amdgpu module, with its include paths.

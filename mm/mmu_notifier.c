@@ -9,8 +9,8 @@
  * Plain notifiers sit on a list that changes only while every lock of the
  * mm is held: mm_take_all_locks() holds the mmap_lock for write, every VMA
  * write lock, and the i_mmap_rwsem and anon_vma lock of every VMA. Every
- * callout runs with at least one of those locks held, or from the mm's
- * teardown after its last user left, when no one can register any more.
+ * callout runs with at least one of those locks held; the teardown takes
+ * the sweep itself to unlink every notifier before calling ->release.
  * So a callout walks the list as it is, with no RCU, SRCU or barrier, and
  * an unregistration that returns has no callout left to wait for.
  * Documentation/mm/mmu_notifier.rst argues this class by class.

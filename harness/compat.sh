@@ -25,12 +25,12 @@ say "compat ($KERNEL): allmodconfig for x86_64"
 cmake allmodconfig >/dev/null
 cmake prepare >/dev/null 2>&1 || { cmake prepare; die "make prepare failed"; }
 
-mapfile -t users < <(cd "$SRC" && grep -rlE \
+# The users of the interface, and the C files the series adds or patches
+# (a call site it changes need not name the interface).
+mapfile -t users < <({
+	(cd "$SRC" && grep -rlE \
 	'\bmmu_(interval_)?notifier_[a-z_]+\(|\bmmu_interval_read_(begin|retry)\b|struct mmu_(interval_)?notifier(_ops)?\b' \
-	--include='*.c' . | sed 's|^\./||' | grep -v -e '^mm/mmu_notifier\.c$' -e '^tools/' | LC_ALL=C sort)
-# The C files the series adds or patches build too (a call site it changes
-# need not name the interface).
-mapfile -t users < <({ printf '%s\n' "${users[@]}"
+	--include='*.c' . | sed 's|^\./||')
 	series_entries "$KERNEL" | sed -nE 's/^(.*\.c)(\.[a-z]+)?(\.patch)?$/\1/p'
 	} | grep -v -e '^mm/mmu_notifier\.c$' -e '^tools/' | LC_ALL=C sort -u)
 other=$(grep -v '^#' "$ROOT/harness/compat.arch" | awk 'NF {print $1}')

@@ -24,6 +24,14 @@ one with "end of expected WARNING" after. Exactly one WARNING must appear
 in between; it is then not a report, and the expectation counts as a
 passed check. None, two, or a missing end marker fail it.
 
+The patched kernel lists the call sites of the core mm that reached a
+notifier during the mmu_notifier collection (MMUN-SITES-BEGIN/END, from
+CONFIG_DEBUG_MMU_NOTIFIER's debugfs file). Against every notifier call
+site in mm/ of the tree (invalidate_range_start and _nonblock, the young
+callouts and their *_young_notify() macros, release), that is the suite's
+reach; below REACH_MIN it fails a check of its own, and the list of
+reached and unreached sites is written beside the results.
+
 Prints a table and ends with "N passed, N failed, N skipped". Exits 1 if
 anything failed or was skipped: every test the config should support must
 run.
@@ -46,6 +54,12 @@ KERNEL_REPORTS = re.compile(
 TIMESTAMP = re.compile(r'^\[\s*\d+\.\d+\] ')
 EXPECT_BEGIN = re.compile(r'expect a WARNING: (.+)$')
 EXPECT_END = 'end of expected WARNING'
+REACH_MIN = 0.8
+CALL_SITE = re.compile(
+    r'\b(mmu_notifier_invalidate_range_start(?:_nonblock)?|'
+    r'mmu_notifier_(?:clear_flush_young|clear_young|test_young|release)|'
+    r'(?:ptep|pmdp)_clear(?:_flush)?_young_notify)\(')
+FUNC_START = re.compile(r'^[a-z].*\b(\w+)\(')
 
 
 class Results:
@@ -148,6 +162,66 @@ def kselftest(name, lines, rc, res):
                 'no test program reported (runner rc=%s)' % rc)
 
 
+def call_sites(src):
+    """Every notifier call site in mm/ of the tree: (file, line, function)."""
+    sites = []
+    top = os.path.join(src, 'mm')
+    for d, _, files in sorted(os.walk(top)):
+        for name in sorted(files):
+            if not name.endswith('.c') or name.startswith('mmu_notifier'):
+                continue
+            path = os.path.join(d, name)
+            rel = os.path.relpath(path, src)
+            func = '?'
+            with open(path, errors='replace') as f:
+                for n, line in enumerate(f, 1):
+                    m = FUNC_START.match(line)
+                    if m:
+                        func = m.group(1)
+                    if CALL_SITE.search(line) and not line.lstrip().startswith(
+                            ('*', '/*', '//')):
+                        sites.append((rel, n, func))
+    return sites
+
+
+def reach(src, lines, flavor, res, out):
+    """The call sites the collection reached, against all of them."""
+    try:
+        b = lines.index('MMUN-SITES-BEGIN')
+        e = lines.index('MMUN-SITES-END', b)
+    except ValueError:
+        if flavor == 'ours':
+            res.add('harness', 'call-site reach', 'FAIL',
+                    'the guest listed no call sites')
+        return
+    hits = {}
+    for l in lines[b + 1:e]:
+        m = re.match(r'^(\S+):(\d+) (\S+) (\d+)$', TIMESTAMP.sub('', l))
+        if m:
+            hits[(m.group(1), int(m.group(2)))] = int(m.group(4))
+    sites = call_sites(src)
+    reached = set()
+    for (f, n), count in hits.items():
+        # A call spanning lines may report any of them: take the closest
+        # site at or above it.
+        cands = [s for s in sites if s[0] == f and 0 <= n - s[1] <= 4]
+        if cands and count:
+            reached.add(max(cands, key=lambda s: s[1]))
+    total = len(sites)
+    share = len(reached) / total if total else 0
+    res.add('harness', 'call-site reach of the mmu_notifier collection',
+            'PASS' if share >= REACH_MIN else 'FAIL',
+            '%d of %d call sites in mm/ (%.0f%%), at least %.0f%% wanted' %
+            (len(reached), total, 100 * share, 100 * REACH_MIN))
+    if out:
+        with open(out, 'w') as f:
+            f.write('%d of %d notifier call sites in mm/ reached (%.0f%%)\n' %
+                    (len(reached), total, 100 * share))
+            for s in sites:
+                f.write('%s %s:%d %s\n' % ('reached  ' if s in reached
+                                           else 'unreached', s[0], s[1], s[2]))
+
+
 def expected_warnings(lines, res):
     """Check the announced WARNINGs; return the lines without them."""
     left, i = [], 0
@@ -220,6 +294,13 @@ def main():
             i += 1
         kselftest(name, body, rc, res)
         i += 1
+
+    start = lines[init].split() if init is not None else []
+    flavor = start[-1] if len(start) >= 3 else ''
+    if mode == 'check':
+        reach(src, [TIMESTAMP.sub('', l) for l in lines], flavor, res,
+              os.path.join(os.path.dirname(results_file),
+                           'reach-' + mode + '.txt') if results_file else None)
 
     if extra_file and os.path.exists(extra_file):
         with open(extra_file) as f:

@@ -25,7 +25,8 @@ KUNIT_OK = """\
 [    1.000000]     ok 2 second
 [    1.000000] ok 1 demo
 """
-INIT = "MMUN-INIT-START 6.12.0 ours\n"
+INIT = "MMUN-INIT-START 6.12.0 stock\n"
+INIT_OURS = "MMUN-INIT-START 6.12.0 ours\n"
 DONE = "MMUN-DONE\n"
 
 
@@ -193,6 +194,35 @@ class Report(unittest.TestCase):
             "MMUN-KSELFTEST-END demo rc=1\n" + DONE)
         self.assertEqual(rc, 1)
         self.assertIn('no test program reported', out)
+
+    def sites_block(self, share):
+        sys.path.insert(0, HERE)
+        import report
+        sites = report.call_sites(SRC)
+        self.assertGreater(len(sites), 20)
+        hit = sites[:int(len(sites) * share)]
+        return ("MMUN-SITES-BEGIN\n" +
+                "".join("%s:%d %s 3\n" % s for s in hit) +
+                "MMUN-SITES-END\n")
+
+    def test_reach_missing_on_ours(self):
+        rc, _, out = self.run_report(
+            KUNIT_OK + INIT_OURS + kselftest(GOOD_PROGRAM) + DONE)
+        self.assertEqual(rc, 1)
+        self.assertIn('the guest listed no call sites', out)
+
+    def test_reach_too_low(self):
+        rc, _, out = self.run_report(
+            KUNIT_OK + INIT_OURS + kselftest(GOOD_PROGRAM) +
+            self.sites_block(0.5) + DONE)
+        self.assertEqual(rc, 1)
+        self.assertIn('FAIL harness: call-site reach', out)
+
+    def test_reach_enough(self):
+        rc, counts, out = self.run_report(
+            KUNIT_OK + INIT_OURS + kselftest(GOOD_PROGRAM) +
+            self.sites_block(0.9) + DONE)
+        self.assertEqual((rc, counts), (0, [8, 0, 0]), out)
 
 
 if __name__ == '__main__':

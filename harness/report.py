@@ -197,8 +197,16 @@ def reach(src, lines, flavor, res, out):
     hits = {}
     for l in lines[b + 1:e]:
         m = re.match(r'^(\S+):(\d+) (\S+) (\d+)$', TIMESTAMP.sub('', l))
-        if m:
-            hits[(m.group(1), int(m.group(2)))] = int(m.group(4))
+        if not m:
+            continue
+        # __FILE__ carries the source tree's prefix of an O= build
+        # ("../src/mm/x.c"): keep the path relative to the tree.
+        parts = m.group(1).split('/')
+        rel = next(('/'.join(parts[i:]) for i in range(len(parts))
+                    if parts[i] != '..' and
+                    os.path.isfile(os.path.join(src, *parts[i:]))),
+                   m.group(1))
+        hits[(rel, int(m.group(2)))] = int(m.group(4))
     sites = call_sites(src)
     reached = set()
     for (f, n), count in hits.items():

@@ -38,6 +38,7 @@
 #include <linux/rmap.h>
 #include <linux/pid.h>
 #include <linux/slab.h>
+#include <linux/swap.h>
 #include <linux/uaccess.h>
 #include <linux/delay.h>
 #include <linux/wait.h>
@@ -169,6 +170,12 @@ static bool tmn_clamp(struct tmn_notifier *n, unsigned long start,
 	return true;
 }
 
+/*
+ * Drop the entries of [start, end). As a secondary MMU must, pass the
+ * device's accessed bit on to the page before forgetting it: the page is
+ * still mapped while the invalidation runs, and aging (khugepaged, reclaim)
+ * may look at it only after the entry is gone.
+ */
 static u32 tmn_drop(struct tmn_notifier *n, unsigned long start,
 		    unsigned long end)
 {
@@ -179,8 +186,12 @@ static u32 tmn_drop(struct tmn_notifier *n, unsigned long start,
 	if (!tmn_clamp(n, start, end, &first, &last))
 		return 0;
 	for (i = first; i < last; i++) {
-		if (n->pte[i] & TMN_PTE_VALID)
+		if (n->pte[i] & TMN_PTE_VALID) {
 			dropped++;
+			if (n->pte[i] & TMN_PTE_YOUNG)
+				mark_page_accessed(pfn_to_page(n->pte[i] >>
+							       TMN_PFN_SHIFT));
+		}
 		n->pte[i] = 0;
 	}
 	return dropped;
@@ -203,7 +214,9 @@ static int tmn_invalidate_range_start(struct mmu_notifier *mn,
 		spin_unlock(&n->lock);
 		return -EAGAIN;
 	}
-	n->active++;
+	/* A notifier without an end cannot say when the change is over. */
+	if (mn->ops->invalidate_range_end)
+		n->active++;
 	n->seq++;
 	n->count.starts++;
 	for (i = 0; i < TMN_OPEN_RANGES; i++) {
@@ -313,6 +326,19 @@ static const struct mmu_notifier_ops tmn_plain_ops = {
 	.test_young = tmn_test_young,
 };
 
+/*
+ * A notifier that may refuse a non-blockable start must not have an end
+ * (nothing would tell it that its start was refused), so those of
+ * TMN_FAIL_NONBLOCK get ops without one.
+ */
+static const struct mmu_notifier_ops tmn_plain_nb_ops = {
+	.release = tmn_release,
+	.invalidate_range_start = tmn_invalidate_range_start,
+	.clear_flush_young = tmn_clear_flush_young,
+	.clear_young = tmn_clear_young,
+	.test_young = tmn_test_young,
+};
+
 static struct mmu_notifier *tmn_alloc_notifier(struct mm_struct *mm)
 {
 	struct tmn_notifier *n;
@@ -331,6 +357,16 @@ static const struct mmu_notifier_ops tmn_get_ops = {
 	.release = tmn_release,
 	.invalidate_range_start = tmn_invalidate_range_start,
 	.invalidate_range_end = tmn_invalidate_range_end,
+	.clear_flush_young = tmn_clear_flush_young,
+	.clear_young = tmn_clear_young,
+	.test_young = tmn_test_young,
+	.alloc_notifier = tmn_alloc_notifier,
+	.free_notifier = tmn_free_notifier,
+};
+
+static const struct mmu_notifier_ops tmn_get_nb_ops = {
+	.release = tmn_release,
+	.invalidate_range_start = tmn_invalidate_range_start,
 	.clear_flush_young = tmn_clear_flush_young,
 	.clear_young = tmn_clear_young,
 	.test_young = tmn_test_young,
@@ -438,6 +474,7 @@ static int tmn_attach(struct tmn_file *f, pid_t nr)
 {
 	struct task_struct *task;
 	struct mm_struct *mm;
+	struct pid *pid;
 
 	if (!tmn_empty(f))
 		return -EBUSY;
@@ -447,7 +484,9 @@ static int tmn_attach(struct tmn_file *f, pid_t nr)
 		task = current;
 		get_task_struct(task);
 	} else {
-		task = get_pid_task(find_get_pid(nr), PIDTYPE_PID);
+		pid = find_get_pid(nr);
+		task = get_pid_task(pid, PIDTYPE_PID);
+		put_pid(pid);
 		if (!task)
 			return -ESRCH;
 	}
@@ -490,7 +529,8 @@ static int tmn_register(struct tmn_file *f, struct tmn_register *args)
 		ret = -ENOMEM;
 		if (!n)
 			break;
-		n->mn.ops = &tmn_plain_ops;
+		n->mn.ops = args->flags & TMN_FAIL_NONBLOCK ?
+			    &tmn_plain_nb_ops : &tmn_plain_ops;
 		ret = mmu_notifier_register(&n->mn, f->mm);
 		break;
 	case TMN_INTERVAL:
@@ -506,7 +546,8 @@ static int tmn_register(struct tmn_file *f, struct tmn_register *args)
 		mutex_lock(&tmn_get_mutex);
 		tmn_get_args = *args;
 		tmn_get_owner = f;
-		mn = mmu_notifier_get(&tmn_get_ops, f->mm);
+		mn = mmu_notifier_get(args->flags & TMN_FAIL_NONBLOCK ?
+				      &tmn_get_nb_ops : &tmn_get_ops, f->mm);
 		mutex_unlock(&tmn_get_mutex);
 		ret = PTR_ERR_OR_ZERO(mn);
 		if (!ret)

@@ -25,7 +25,11 @@ enum {
 };
 
 /* struct tmn_register.flags */
-/* Refuse (-EAGAIN, or false for an interval) non-blockable invalidations. */
+/*
+ * Refuse (-EAGAIN, or false for an interval) non-blockable invalidations.
+ * A plain or shared notifier that does so has no invalidate_range_end, as
+ * the contract requires, so its mirror cannot tell when a change is over.
+ */
 #define TMN_FAIL_NONBLOCK	(1U << 0)
 
 /**

@@ -133,6 +133,9 @@ TEST_F(aging, idle_page_tracking)
 	ASSERT_GE(tid, 0);
 	ASSERT_EQ(0, tmn_mirror(self->fd, id, p, 16, true));
 	ASSERT_EQ(0, tmn_mirror(self->fd, tid, thp, 512, true));
+	/* The device has used everything so far. */
+	ASSERT_EQ(0, tmn_touch(self->fd, id, p, 16));
+	ASSERT_EQ(0, tmn_touch(self->fd, tid, thp, 512));
 	for (i = 0; i < 16; i++) {
 		pfn[i] = pfn_of(p + i * psize);
 		ASSERT_NE(0, pfn[i]);
@@ -337,10 +340,14 @@ TEST_F(aging, lru_gen)
 static int damon_write(const char *rel, const char *val)
 {
 	char path[256];
+	int ret;
 
 	snprintf(path, sizeof(path), "/sys/kernel/mm/damon/admin/kdamonds/0/%s",
 		 rel);
-	return tmn_write_file(path, val);
+	ret = tmn_write_file(path, val);
+	if (ret)
+		fprintf(stderr, "# %s <- %s: %s\n", path, val, strerror(-ret));
+	return ret;
 }
 
 /* Run DAMON for @ms with one context of @ops; vaddr monitors us, over the
@@ -404,6 +411,23 @@ TEST_F(aging, damon)
 	ASSERT_NE(NULL, r[1]);
 	ASSERT_NE(MAP_FAILED, r[2]);
 	tmn_fill(r[2], len[2], 9);
+	/* DAMON wants its regions in address order. */
+	for (i = 0; i < 3; i++) {
+		for (int j = i + 1; j < 3; j++) {
+			if (r[j] < r[i]) {
+				char *t = r[i];
+				size_t l = len[i];
+				const char *w = what[i];
+
+				r[i] = r[j];
+				len[i] = len[j];
+				what[i] = what[j];
+				r[j] = t;
+				len[j] = l;
+				what[j] = w;
+			}
+		}
+	}
 	for (i = 0; i < 3; i++) {
 		ids[i] = tmn_reg(self->fd, TMN_PLAIN, 0, r[i], len[i]);
 		ASSERT_GE(ids[i], 0);
@@ -477,7 +501,8 @@ TEST_F_TIMEOUT(aging, khugepaged_collapse, 120)
 	ASSERT_GE(id, 0);
 	ASSERT_EQ(0, tmn_mirror(self->fd, id, p, 512, false));
 	ASSERT_EQ(0, madvise(p, PMD, MADV_COLD));
-	ASSERT_EQ(0, tmn_touch(self->fd, id, p, 512));
+	/* The device uses half of the range; nobody uses the rest. */
+	ASSERT_EQ(0, tmn_touch(self->fd, id, p, 256));
 	tmn_fetch(self->fd, id, &tmn_log_buf);
 	ASSERT_EQ(0, madvise(p, PMD, MADV_HUGEPAGE));
 	khugepaged_speed(true);

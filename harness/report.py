@@ -59,7 +59,7 @@ CALL_SITE = re.compile(
     r'\b(mmu_notifier_invalidate_range_start(?:_nonblock)?|'
     r'mmu_notifier_(?:clear_flush_young|clear_young|test_young|release)|'
     r'(?:ptep|pmdp)_clear(?:_flush)?_young_notify)\(')
-FUNC_START = re.compile(r'^[a-z].*\b(\w+)\(')
+FUNC_START = re.compile(r'^(?=[a-z])[^(=;]*?\b(\w+)\(')
 
 
 class Results:

@@ -38,7 +38,6 @@
 #include <linux/rmap.h>
 #include <linux/pid.h>
 #include <linux/slab.h>
-#include <linux/swap.h>
 #include <linux/uaccess.h>
 #include <linux/delay.h>
 #include <linux/wait.h>
@@ -174,7 +173,9 @@ static bool tmn_clamp(struct tmn_notifier *n, unsigned long start,
  * Drop the entries of [start, end). As a secondary MMU must, pass the
  * device's accessed bit on to the page before forgetting it: the page is
  * still mapped while the invalidation runs, and aging (khugepaged, reclaim)
- * may look at it only after the entry is gone.
+ * may look at it only after the entry is gone. Only the flag: activating
+ * the folio here would take a reference that a collapse or a migration
+ * running this invalidation would then find.
  */
 static u32 tmn_drop(struct tmn_notifier *n, unsigned long start,
 		    unsigned long end)
@@ -189,8 +190,8 @@ static u32 tmn_drop(struct tmn_notifier *n, unsigned long start,
 		if (n->pte[i] & TMN_PTE_VALID) {
 			dropped++;
 			if (n->pte[i] & TMN_PTE_YOUNG)
-				mark_page_accessed(pfn_to_page(n->pte[i] >>
-							       TMN_PFN_SHIFT));
+				folio_set_referenced(page_folio(pfn_to_page(
+					n->pte[i] >> TMN_PFN_SHIFT)));
 		}
 		n->pte[i] = 0;
 	}

@@ -360,10 +360,12 @@ static int damon_run(const char *ops, int nregions, char **start,
 
 	if (tmn_write_file("/sys/kernel/mm/damon/admin/kdamonds/nr_kdamonds", "1"))
 		return -1;
+	/* A fresh target: paddr must not inherit vaddr's regions. */
 	ret = damon_write("contexts/nr_contexts", "1") ?:
 	      damon_write("contexts/0/operations", ops) ?:
 	      damon_write("contexts/0/monitoring_attrs/intervals/sample_us", "1000") ?:
 	      damon_write("contexts/0/monitoring_attrs/intervals/aggr_us", "20000") ?:
+	      damon_write("contexts/0/targets/nr_targets", "0") ?:
 	      damon_write("contexts/0/targets/nr_targets", "1");
 	if (ret)
 		return ret;

@@ -722,6 +722,77 @@ TEST_F(mirror, thp_collapse)
 	expect_coherent(_metadata, self->fd, id, p, 512);
 }
 
+#define SHMEM_THP "/sys/kernel/mm/transparent_hugepage/shmem_enabled"
+
+/* A shared mapping of @mfd at a PMD-aligned address, small pages only. */
+static char *map_shared_aligned(int mfd)
+{
+	char *p = tmn_map_aligned(PMD, PMD, PROT_NONE, MAP_PRIVATE);
+
+	if (!p || mmap(p, PMD, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+		       mfd, 0) != p || madvise(p, PMD, MADV_NOHUGEPAGE))
+		return NULL;
+	return p;
+}
+
+/*
+ * A collapse of shmem: the small pages of the file are replaced by a huge
+ * one (unmapped from every mapping, whose empty page tables are then
+ * retracted), and a mapping that maps the huge page with PTEs is later
+ * switched to a PMD. The device must drop the old pfns each time.
+ */
+TEST_F(mirror, thp_collapse_shmem)
+{
+	char old[64] = "", *a, *b, *copy = malloc(PMD);
+	int mfd = memfd_create("tmn-thp", 0), id, bid, ofd;
+	ssize_t n;
+
+	ASSERT_GE(mfd, 0);
+	ASSERT_EQ(0, ftruncate(mfd, PMD));
+	ofd = open(SHMEM_THP, O_RDONLY);
+	ASSERT_GE(ofd, 0) TH_LOG("no shmem THP");
+	n = read(ofd, old, sizeof(old) - 1);
+	close(ofd);
+	ASSERT_GT(n, 0);
+	/* The mode in force is the one in brackets. */
+	ASSERT_NE(NULL, strchr(old, ']'));
+	*strchr(old, ']') = 0;
+	ASSERT_EQ(0, tmn_write_file(SHMEM_THP, "advise"));
+	a = map_shared_aligned(mfd);
+	ASSERT_NE(NULL, a);
+	tmn_fill(a, PMD, 21);
+	memcpy(copy, a, PMD);
+	ASSERT_FALSE(page_is_thp(a));
+	id = SETUP(a, PMD, true);
+	ASSERT_EQ(0, madvise(a, PMD, MADV_HUGEPAGE));
+	ASSERT_EQ(0, madvise(a, PMD, MADV_COLLAPSE)) TH_LOG("%s", strerror(errno));
+	expect_event(_metadata, self->fd, id, variant->kind, MMU_NOTIFY_CLEAR,
+		     a, PMD);
+	expect_dropped(_metadata, self->fd, id, a, 512);
+	ASSERT_EQ(0, memcmp(copy, a, PMD));
+	ASSERT_TRUE(page_is_thp(a));
+	ASSERT_EQ(0, tmn_mirror(self->fd, id, a, 512, true));
+	expect_coherent(_metadata, self->fd, id, a, 512);
+
+	/* A second mapping maps the huge page with PTEs, then collapses. */
+	b = map_shared_aligned(mfd);
+	ASSERT_NE(NULL, b);
+	ASSERT_EQ(0, memcmp(a, b, PMD));
+	bid = tmn_reg(self->fd, TMN_PLAIN, 0, b, PMD);
+	ASSERT_GE(bid, 0);
+	ASSERT_EQ(0, tmn_mirror(self->fd, bid, b, 512, false));
+	drain(self->fd, bid);
+	ASSERT_EQ(0, madvise(b, PMD, MADV_HUGEPAGE));
+	ASSERT_EQ(0, madvise(b, PMD, MADV_COLLAPSE)) TH_LOG("%s", strerror(errno));
+	expect_event(_metadata, self->fd, bid, TMN_PLAIN, MMU_NOTIFY_CLEAR,
+		     b, PMD);
+	expect_dropped(_metadata, self->fd, bid, b, 512);
+	ASSERT_EQ(0, tmn_mirror(self->fd, bid, b, 512, false));
+	expect_coherent(_metadata, self->fd, bid, b, 512);
+	expect_coherent(_metadata, self->fd, id, a, 512);
+	ASSERT_EQ(0, tmn_write_file(SHMEM_THP, strchr(old, '[') + 1));
+}
+
 /* move_pages() to the other node: the device must drop the old pfns and
  * finds the data, on the new node, when it faults again. */
 TEST_F(mirror, migrate_move_pages)

@@ -350,8 +350,8 @@ static int damon_write(const char *rel, const char *val)
 	return ret;
 }
 
-/* Run DAMON for @ms with one context of @ops; vaddr monitors us, over the
- * regions given. */
+/* Run DAMON for @ms with one context of @ops over the regions given (for
+ * vaddr, of our address space). */
 static int damon_run(const char *ops, int nregions, char **start,
 		     size_t *len, int ms)
 {
@@ -372,6 +372,8 @@ static int damon_run(const char *ops, int nregions, char **start,
 	if (!strcmp(ops, "vaddr")) {
 		snprintf(v, sizeof(v), "%d", getpid());
 		ret = damon_write("contexts/0/targets/0/pid_target", v);
+	}
+	if (nregions) {
 		snprintf(v, sizeof(v), "%d", nregions);
 		ret = ret ?: damon_write("contexts/0/targets/0/regions/nr_regions", v);
 		for (i = 0; !ret && i < nregions; i++) {
@@ -450,8 +452,28 @@ TEST_F(aging, damon)
 		ASSERT_GT(clears, 0);
 		ASSERT_GT(tests, 0);
 	}
-	ASSERT_EQ(0, damon_run("paddr", 0, NULL, NULL, 3000));
-	for (i = 0, clears = tests = 0; i < 2; i++) {
+	/* paddr: the physical span of the small and the huge pages. */
+	{
+		uint64_t lo = ~0ULL, hi = 0, pfn;
+		size_t off;
+		char *pr[1];
+		size_t pl[1];
+
+		for (i = 0; i < 3; i++) {
+			if (!strcmp(what[i], "hugetlb"))
+				continue;
+			for (off = 0; off < len[i]; off += psize) {
+				pfn = pfn_of(r[i] + off);
+				lo = pfn && pfn < lo ? pfn : lo;
+				hi = pfn > hi ? pfn : hi;
+			}
+		}
+		ASSERT_LT(lo, hi);
+		pr[0] = (char *)(uintptr_t)(lo * psize);
+		pl[0] = (hi + 1 - lo) * psize;
+		ASSERT_EQ(0, damon_run("paddr", 1, pr, pl, 3000));
+	}
+	for (i = 0, clears = tests = 0; i < 3; i++) {
 		tmn_fetch(self->fd, ids[i], &tmn_log_buf);
 		clears += young_calls(&tmn_log_buf, TMN_EV_CLEAR_YOUNG, r[i],
 				      len[i], &young);

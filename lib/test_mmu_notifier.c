@@ -79,13 +79,16 @@ struct tmn_notifier {
 };
 
 struct tmn_file {
+	/* Serializes the ioctls of the file: its slots and its mm. */
 	struct mutex lock;
 	struct mm_struct *mm;
 	struct tmn_notifier *slot[TMN_MAX_NOTIFIERS];
 };
 
-/* mmu_notifier_get() allocates through ->alloc_notifier, which takes no
- * argument but the mm: the window it should mirror passes through here. */
+/*
+ * mmu_notifier_get() allocates through ->alloc_notifier, which takes no
+ * argument but the mm: the window it should mirror passes through here.
+ */
 static DEFINE_MUTEX(tmn_get_mutex);
 static struct tmn_register tmn_get_args;
 static struct tmn_file *tmn_get_owner;
@@ -190,8 +193,8 @@ static u32 tmn_drop(struct tmn_notifier *n, unsigned long start,
 		if (n->pte[i] & TMN_PTE_VALID) {
 			dropped++;
 			if (n->pte[i] & TMN_PTE_YOUNG)
-				folio_set_referenced(page_folio(pfn_to_page(
-					n->pte[i] >> TMN_PFN_SHIFT)));
+				folio_set_referenced(pfn_folio(n->pte[i] >>
+							       TMN_PFN_SHIFT));
 		}
 		n->pte[i] = 0;
 	}
@@ -222,8 +225,11 @@ static int tmn_invalidate_range_start(struct mmu_notifier *mn,
 	n->count.starts++;
 	for (i = 0; i < TMN_OPEN_RANGES; i++) {
 		if (!n->open[i]) {
+			if (!++n->next_pair)
+				n->next_pair++;
 			n->open[i] = range;
-			pair = n->open_pair[i] = ++n->next_pair ?: ++n->next_pair;
+			n->open_pair[i] = n->next_pair;
+			pair = n->next_pair;
 			break;
 		}
 	}
@@ -615,8 +621,10 @@ static long tmn_mirror_chunk(struct tmn_file *f, struct tmn_notifier *n,
 			seq = n->seq;
 			spin_unlock(&n->lock);
 		}
-		/* With @locked, GUP may drop the lock to wait for a fault,
-		 * such as one that userfaultfd resolves. */
+		/*
+		 * With @locked, GUP may drop the lock to wait for a fault,
+		 * such as one that userfaultfd resolves.
+		 */
 		locked = 1;
 		if (mmap_read_lock_killable(f->mm))
 			return -EINTR;
@@ -879,8 +887,10 @@ static long tmn_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	if (copy_from_user(&a, uarg, _IOC_SIZE(cmd)))
 		return -EFAULT;
 
-	/* Uninterruptible on purpose: the caller stays in the kernel, its
-	 * mm still set, while another process acts on it. */
+	/*
+	 * Uninterruptible on purpose: the caller stays in the kernel, its
+	 * mm still set, while another process acts on it.
+	 */
 	if (cmd == TMN_SLEEP) {
 		if (a.u32 > 10000)
 			return -EINVAL;

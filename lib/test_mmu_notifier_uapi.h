@@ -7,15 +7,16 @@
 #ifndef _LIB_TEST_MMU_NOTIFIER_UAPI_H
 #define _LIB_TEST_MMU_NOTIFIER_UAPI_H
 
-#include <linux/types.h>
+#include <linux/const.h>
 #include <linux/ioctl.h>
+#include <linux/types.h>
 
 /* How many notifiers one open file may hold at once. */
 #define TMN_MAX_NOTIFIERS	8
 /* The largest window a notifier mirrors, in pages. */
-#define TMN_MAX_PAGES		(1UL << 18)
+#define TMN_MAX_PAGES		_BITUL(18)
 /* The most bytes one TMN_READ or TMN_WRITE moves. */
-#define TMN_MAX_IO		(64UL << 10)
+#define TMN_MAX_IO		_BITUL(16)
 
 /* struct tmn_register.kind */
 enum {
@@ -30,7 +31,7 @@ enum {
  * A plain or shared notifier that does so has no invalidate_range_end, as
  * the contract requires, so its mirror cannot tell when a change is over.
  */
-#define TMN_FAIL_NONBLOCK	(1U << 0)
+#define TMN_FAIL_NONBLOCK	_BITUL(0)
 
 /**
  * struct tmn_register - register a notifier that mirrors a window
@@ -66,12 +67,12 @@ struct tmn_range {
 	__u64 ptr;
 };
 
-#define TMN_MIRROR_WRITE	(1U << 0)
+#define TMN_MIRROR_WRITE	_BITUL(0)
 
 /* A TMN_SNAPSHOT entry: pfn << TMN_PFN_SHIFT | flags. */
-#define TMN_PTE_VALID		(1ULL << 0)
-#define TMN_PTE_WRITE		(1ULL << 1)
-#define TMN_PTE_YOUNG		(1ULL << 2)
+#define TMN_PTE_VALID		_BITULL(0)
+#define TMN_PTE_WRITE		_BITULL(1)
+#define TMN_PTE_YOUNG		_BITULL(2)
 #define TMN_PFN_SHIFT		12
 
 /**
@@ -103,11 +104,11 @@ enum {
 };
 
 /* struct tmn_event.flags */
-#define TMN_EVF_BLOCKABLE	(1U << 0)
-#define TMN_EVF_OWNER		(1U << 1)	/* range->owner is this file */
-#define TMN_EVF_OTHER_OWNER	(1U << 2)	/* range->owner is set, not us */
-#define TMN_EVF_YOUNG		(1U << 3)	/* a young callout answered young */
-#define TMN_EVF_UNPAIRED	(1U << 4)	/* an end with no start */
+#define TMN_EVF_BLOCKABLE	_BITUL(0)
+#define TMN_EVF_OWNER		_BITUL(1)	/* range->owner is this file */
+#define TMN_EVF_OTHER_OWNER	_BITUL(2)	/* range->owner is set, not us */
+#define TMN_EVF_YOUNG		_BITUL(3)	/* a young callout answered young */
+#define TMN_EVF_UNPAIRED	_BITUL(4)	/* an end with no start */
 
 /**
  * struct tmn_event - one entry of a notifier's event log
@@ -184,8 +185,10 @@ struct tmn_exclusive {
 };
 
 #define TMN_IOC			'N'
-/* Bind the file to the mm of a process (pid, 0: the caller) before any
- * notifier is registered. */
+/*
+ * Bind the file to the mm of a process (pid, 0: the caller) before any
+ * notifier is registered.
+ */
 #define TMN_ATTACH		_IOW(TMN_IOC, 0x00, __s32)
 #define TMN_REGISTER		_IOWR(TMN_IOC, 0x01, struct tmn_register)
 /* Returns, for a plain notifier, how many times its ->release ran. */
@@ -194,8 +197,10 @@ struct tmn_exclusive {
 #define TMN_MIRROR		_IOW(TMN_IOC, 0x03, struct tmn_range)
 /* The device page table: one __u64 per page. */
 #define TMN_SNAPSHOT		_IOW(TMN_IOC, 0x04, struct tmn_range)
-/* Read and write through the recorded pfns; -ENOENT where an entry is
- * missing, -EACCES where a write finds a read-only entry. */
+/*
+ * Read and write through the recorded pfns; -ENOENT where an entry is
+ * missing, -EACCES where a write finds a read-only entry.
+ */
 #define TMN_READ		_IOW(TMN_IOC, 0x05, struct tmn_io)
 #define TMN_WRITE		_IOW(TMN_IOC, 0x06, struct tmn_io)
 #define TMN_EVENTS		_IOWR(TMN_IOC, 0x07, struct tmn_events)
@@ -203,8 +208,10 @@ struct tmn_exclusive {
 /* Set the device's young bit on mirrored pages, as a device access would. */
 #define TMN_TOUCH		_IOW(TMN_IOC, 0x09, struct tmn_range)
 #define TMN_EXCLUSIVE		_IOWR(TMN_IOC, 0x0a, struct tmn_exclusive)
-/* Sleep uninterruptibly for up to this many milliseconds (at most 10 s):
- * holds the caller in the kernel while another process acts on its mm. */
+/*
+ * Sleep uninterruptibly for up to this many milliseconds (at most 10 s):
+ * holds the caller in the kernel while another process acts on its mm.
+ */
 #define TMN_SLEEP		_IOW(TMN_IOC, 0x0b, __u32)
 
 #endif /* _LIB_TEST_MMU_NOTIFIER_UAPI_H */

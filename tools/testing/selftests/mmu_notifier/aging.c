@@ -48,8 +48,10 @@ static int idle_bit(uint64_t pfn, bool set)
 	return ret;
 }
 
-/* Young callouts of @type in the log that meet [addr, addr + len), and how
- * many of them answered young. */
+/*
+ * Young callouts of @type in the log that meet [addr, addr + len), and how
+ * many of them answered young.
+ */
 static int young_calls(const struct tmn_log *log, int type, void *addr,
 		       size_t len, int *young)
 {
@@ -67,8 +69,10 @@ static int young_calls(const struct tmn_log *log, int type, void *addr,
 	return n;
 }
 
-/* Every page of [addr, addr + n pages) is either mirrored and reads what
- * the process maps, or not mirrored. */
+/*
+ * Every page of [addr, addr + n pages) is either mirrored and reads what
+ * the process maps, or not mirrored.
+ */
 static void expect_coherent(struct __test_metadata *_metadata, int fd, int id,
 			    char *addr, size_t npages)
 {
@@ -139,8 +143,8 @@ TEST_F(aging, idle_page_tracking)
 	for (i = 0; i < 16; i++) {
 		pfn[i] = pfn_of(p + i * psize);
 		ASSERT_NE(0, pfn[i]);
-		ASSERT_EQ(0, idle_bit(pfn[i], true)) TH_LOG("%s: %s", IDLE_BITMAP,
-							  strerror(errno));
+		ASSERT_EQ(0, idle_bit(pfn[i], true))
+			TH_LOG("%s: %s", IDLE_BITMAP, strerror(errno));
 	}
 	thp_pfn = pfn_of(thp);
 	ASSERT_EQ(0, idle_bit(thp_pfn, true));
@@ -289,8 +293,10 @@ TEST_F(aging, lru_gen)
 	ASSERT_EQ(0, tmn_mirror(self->fd, tid, thp, 512, true));
 	memcg = lru_gen_memcg_id();
 	ASSERT_GE(memcg, 0);
-	/* Aging: "+ memcg node max_gen can_swap force_scan", on each node
-	 * (the pages may sit on either). */
+	/*
+	 * Aging: "+ memcg node max_gen can_swap force_scan", on each node
+	 * (the pages may sit on either).
+	 */
 	for (int node = 0; node < 2; node++) {
 		int max_gen = -1;
 		char line[256];
@@ -350,8 +356,10 @@ static int damon_write(const char *rel, const char *val)
 	return ret;
 }
 
-/* Run DAMON for @ms with one context of @ops over the regions given (for
- * vaddr, of our address space). */
+/*
+ * Run DAMON for @ms with one context of @ops over the regions given (for
+ * vaddr, of our address space).
+ */
 static int damon_run(const char *ops, int nregions, char **start,
 		     size_t *len, int ms)
 {

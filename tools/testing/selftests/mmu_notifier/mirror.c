@@ -68,7 +68,7 @@ static void expect_coherent(struct __test_metadata *_metadata, int fd, int id,
 		tmn_fill(mark, psize, 0xd00d + i);
 		ASSERT_EQ(0, tmn_write(fd, id, page, mark, psize));
 		ASSERT_EQ(0, memcmp(mark, page, psize))
-			TH_LOG("page %zu: a device write went to a page the process does not map", i);
+			TH_LOG("page %zu: a device write missed the page", i);
 	}
 	free(buf);
 	free(mark);
@@ -194,9 +194,11 @@ FIXTURE_TEARDOWN(mirror)
 	close(self->fd);
 }
 
-/* Register a notifier of the variant's kind over [addr, addr + wlen),
+/*
+ * Register a notifier of the variant's kind over [addr, addr + wlen),
  * mirror the first @len bytes (writable if @write) and check the device
- * reads them. */
+ * reads them.
+ */
 static int setup_mirror(struct __test_metadata *_metadata, int fd, int kind,
 			char *addr, size_t wlen, size_t len, bool write)
 {
@@ -220,12 +222,11 @@ static int setup_mirror(struct __test_metadata *_metadata, int fd, int kind,
 	ASSERT_GE(__id, 0);						\
 	__id;								\
 })
-#define SETUP(addr, len, write) SETUP_WINDOW(addr, len, len, write)
 
 /* munmap of the whole mirrored range. */
 TEST_F(mirror, munmap_whole)
 {
-	int id = SETUP(self->buf, self->len, true);
+	int id = SETUP_WINDOW(self->buf, self->len, self->len, true);
 
 	ASSERT_EQ(0, munmap(self->buf, self->len));
 	expect_event(_metadata, self->fd, id, variant->kind, MMU_NOTIFY_UNMAP,
@@ -241,7 +242,7 @@ TEST_F(mirror, munmap_whole)
 /* munmap of four pages in the middle: only those go. */
 TEST_F(mirror, munmap_partial)
 {
-	int id = SETUP(self->buf, self->len, true);
+	int id = SETUP_WINDOW(self->buf, self->len, self->len, true);
 	char *hole = self->buf + 4 * psize;
 
 	ASSERT_EQ(0, munmap(hole, 4 * psize));
@@ -258,7 +259,7 @@ TEST_F(mirror, munmap_across_vmas)
 	int id;
 
 	ASSERT_EQ(0, mprotect(self->buf + 8 * psize, 8 * psize, PROT_READ));
-	id = SETUP(self->buf, self->len, false);
+	id = SETUP_WINDOW(self->buf, self->len, self->len, false);
 	ASSERT_EQ(0, munmap(self->buf + 6 * psize, 4 * psize));
 	expect_event(_metadata, self->fd, id, variant->kind, MMU_NOTIFY_UNMAP,
 		     self->buf + 6 * psize, 4 * psize);
@@ -267,8 +268,10 @@ TEST_F(mirror, munmap_across_vmas)
 	expect_coherent(_metadata, self->fd, id, self->buf + 10 * psize, 6);
 }
 
-/* mremap moving the pages: the old addresses are invalidated, the data
- * moves with them. */
+/*
+ * mremap moving the pages: the old addresses are invalidated, the data
+ * moves with them.
+ */
 TEST_F(mirror, mremap_move)
 {
 	char *area = mmap(NULL, 2 * self->len, PROT_READ | PROT_WRITE,
@@ -280,7 +283,7 @@ TEST_F(mirror, mremap_move)
 	ASSERT_NE(MAP_FAILED, area);
 	tmn_fill(area, self->len, 2);
 	memcpy(copy, area, self->len);
-	id = SETUP(area, 2 * self->len, true);
+	id = SETUP_WINDOW(area, 2 * self->len, 2 * self->len, true);
 	ASSERT_EQ(dst, mremap(area, self->len, self->len,
 			      MREMAP_MAYMOVE | MREMAP_FIXED, dst));
 	expect_event(_metadata, self->fd, id, variant->kind, MMU_NOTIFY_UNMAP,
@@ -294,7 +297,7 @@ TEST_F(mirror, mremap_move)
 /* mremap shrinking in place unmaps the tail. */
 TEST_F(mirror, mremap_shrink)
 {
-	int id = SETUP(self->buf, self->len, true);
+	int id = SETUP_WINDOW(self->buf, self->len, self->len, true);
 
 	ASSERT_EQ(self->buf, mremap(self->buf, self->len, self->len / 2, 0));
 	expect_event(_metadata, self->fd, id, variant->kind, MMU_NOTIFY_UNMAP,
@@ -304,8 +307,10 @@ TEST_F(mirror, mremap_shrink)
 	expect_coherent(_metadata, self->fd, id, self->buf, NPAGES / 2);
 }
 
-/* mremap growing in place: the old pages stay coherent, the new ones can
- * be mirrored and a device write to them reaches the process. */
+/*
+ * mremap growing in place: the old pages stay coherent, the new ones can
+ * be mirrored and a device write to them reaches the process.
+ */
 TEST_F(mirror, mremap_grow)
 {
 	char *area = mmap(NULL, 2 * self->len, PROT_READ | PROT_WRITE,
@@ -326,11 +331,13 @@ TEST_F(mirror, mremap_grow)
 	expect_coherent(_metadata, self->fd, id, area, 2 * NPAGES);
 }
 
-/* mprotect read-only: the writable entries go; the device may map the
- * pages again, read-only only. */
+/*
+ * mprotect read-only: the writable entries go; the device may map the
+ * pages again, read-only only.
+ */
 TEST_F(mirror, mprotect_readonly)
 {
-	int id = SETUP(self->buf, self->len, true);
+	int id = SETUP_WINDOW(self->buf, self->len, self->len, true);
 	char mark[64];
 
 	ASSERT_EQ(0, mprotect(self->buf, self->len, PROT_READ));
@@ -349,12 +356,14 @@ TEST_F(mirror, mprotect_readonly)
 	ASSERT_EQ(0, memcmp(mark, self->buf, sizeof(mark)));
 }
 
-/* mprotect PROT_NONE: nothing may be mirrored; back to read-write, the
- * data is intact. */
+/*
+ * mprotect PROT_NONE: nothing may be mirrored; back to read-write, the
+ * data is intact.
+ */
 TEST_F(mirror, mprotect_none)
 {
 	char *copy = malloc(self->len);
-	int id = SETUP(self->buf, self->len, false);
+	int id = SETUP_WINDOW(self->buf, self->len, self->len, false);
 
 	memcpy(copy, self->buf, self->len);
 	ASSERT_EQ(0, mprotect(self->buf, self->len, PROT_NONE));
@@ -368,11 +377,13 @@ TEST_F(mirror, mprotect_none)
 	expect_coherent(_metadata, self->fd, id, self->buf, NPAGES);
 }
 
-/* MADV_DONTNEED: the process sees zero pages; the device sees no page, and
- * a write through it lands nowhere. */
+/*
+ * MADV_DONTNEED: the process sees zero pages; the device sees no page, and
+ * a write through it lands nowhere.
+ */
 TEST_F(mirror, madv_dontneed)
 {
-	int id = SETUP(self->buf, self->len, true);
+	int id = SETUP_WINDOW(self->buf, self->len, self->len, true);
 	size_t i;
 
 	ASSERT_EQ(0, madvise(self->buf, self->len, MADV_DONTNEED));
@@ -385,11 +396,13 @@ TEST_F(mirror, madv_dontneed)
 	expect_coherent(_metadata, self->fd, id, self->buf, NPAGES);
 }
 
-/* MADV_FREE: the pages may be discarded at any time, so the device must
- * not keep them. */
+/*
+ * MADV_FREE: the pages may be discarded at any time, so the device must
+ * not keep them.
+ */
 TEST_F(mirror, madv_free)
 {
-	int id = SETUP(self->buf, self->len, true);
+	int id = SETUP_WINDOW(self->buf, self->len, self->len, true);
 
 	ASSERT_EQ(0, madvise(self->buf, self->len, MADV_FREE));
 	expect_event(_metadata, self->fd, id, variant->kind, MMU_NOTIFY_CLEAR,
@@ -399,12 +412,14 @@ TEST_F(mirror, madv_free)
 	expect_coherent(_metadata, self->fd, id, self->buf, NPAGES);
 }
 
-/* MADV_PAGEOUT to zram: the pages leave through reclaim's unmap and come
- * back intact from swap when the device faults them in again. */
+/*
+ * MADV_PAGEOUT to zram: the pages leave through reclaim's unmap and come
+ * back intact from swap when the device faults them in again.
+ */
 TEST_F(mirror, madv_pageout_swap)
 {
 	char *copy = malloc(self->len);
-	int id = SETUP(self->buf, self->len, true);
+	int id = SETUP_WINDOW(self->buf, self->len, self->len, true);
 	size_t i, swapped = 0;
 
 	memcpy(copy, self->buf, self->len);
@@ -427,11 +442,13 @@ TEST_F(mirror, madv_pageout_swap)
 	ASSERT_EQ(0, memcmp(copy, self->buf, self->len));
 }
 
-/* MADV_COLD only deactivates: nothing is unmapped, so the device keeps
- * its entries and they stay coherent. */
+/*
+ * MADV_COLD only deactivates: nothing is unmapped, so the device keeps
+ * its entries and they stay coherent.
+ */
 TEST_F(mirror, madv_cold)
 {
-	int id = SETUP(self->buf, self->len, true);
+	int id = SETUP_WINDOW(self->buf, self->len, self->len, true);
 	struct tmn_status st;
 
 	ASSERT_EQ(0, madvise(self->buf, self->len, MADV_COLD));
@@ -469,7 +486,7 @@ TEST_F(mirror, madv_remove_shmem)
 
 	ASSERT_NE(NULL, p);
 	tmn_fill(p, self->len, 4);
-	id = SETUP(p, self->len, true);
+	id = SETUP_WINDOW(p, self->len, self->len, true);
 	ASSERT_EQ(0, madvise(p + 2 * psize, 4 * psize, MADV_REMOVE));
 	expect_event(_metadata, self->fd, id, variant->kind, MMU_NOTIFY_CLEAR,
 		     p + 2 * psize, 4 * psize);
@@ -488,7 +505,7 @@ TEST_F(mirror, memfd_truncate)
 
 	ASSERT_NE(NULL, p);
 	tmn_fill(p, self->len, 5);
-	id = SETUP(p, self->len, true);
+	id = SETUP_WINDOW(p, self->len, self->len, true);
 	ASSERT_EQ(0, ftruncate(mfd, self->len / 2));
 	expect_event(_metadata, self->fd, id, variant->kind, MMU_NOTIFY_CLEAR,
 		     p + self->len / 2, self->len / 2);
@@ -511,7 +528,7 @@ TEST_F(mirror, memfd_punch_hole)
 
 	ASSERT_NE(NULL, p);
 	tmn_fill(p, self->len, 6);
-	id = SETUP(p, self->len, true);
+	id = SETUP_WINDOW(p, self->len, self->len, true);
 	ASSERT_EQ(0, fallocate(mfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
 			       4 * psize, 4 * psize));
 	expect_event(_metadata, self->fd, id, variant->kind, MMU_NOTIFY_CLEAR,
@@ -528,11 +545,13 @@ static void child_exit(struct __test_metadata *_metadata, int status)
 						 WEXITSTATUS(status));
 }
 
-/* MADV_WIPEONFORK: the child gets zero pages; the parent's mirror is not
- * disturbed and stays coherent. */
+/*
+ * MADV_WIPEONFORK: the child gets zero pages; the parent's mirror is not
+ * disturbed and stays coherent.
+ */
 TEST_F(mirror, madv_wipeonfork)
 {
-	int id = SETUP(self->buf, self->len, true);
+	int id = SETUP_WINDOW(self->buf, self->len, self->len, true);
 	int status;
 	pid_t pid;
 
@@ -574,7 +593,7 @@ TEST_F(mirror, madv_wipeonfork)
  */
 TEST_F(mirror, fork_cow_parent)
 {
-	int id = SETUP(self->buf, self->len, true);
+	int id = SETUP_WINDOW(self->buf, self->len, self->len, true);
 	int pipefd[2], status;
 	char go = 0;
 	pid_t pid;
@@ -673,7 +692,7 @@ TEST_F(mirror, thp_split_munmap)
 	int id;
 
 	ASSERT_NE(NULL, p);
-	id = SETUP(p, PMD, true);
+	id = SETUP_WINDOW(p, PMD, PMD, true);
 	ASSERT_EQ(0, munmap(p + 100 * psize, psize));
 	expect_event(_metadata, self->fd, id, variant->kind, MMU_NOTIFY_UNMAP,
 		     p + 100 * psize, psize);
@@ -689,7 +708,7 @@ TEST_F(mirror, thp_split_mprotect)
 	int id;
 
 	ASSERT_NE(NULL, p);
-	id = SETUP(p, PMD, true);
+	id = SETUP_WINDOW(p, PMD, PMD, true);
 	ASSERT_EQ(0, mprotect(p + 10 * psize, 2 * psize, PROT_READ));
 	expect_event(_metadata, self->fd, id, variant->kind, MMU_NOTIFY_CLEAR,
 		     p, PMD);
@@ -700,8 +719,10 @@ TEST_F(mirror, thp_split_mprotect)
 	expect_coherent(_metadata, self->fd, id, p, 512);
 }
 
-/* A collapse into a huge page (MADV_COLLAPSE, the code khugepaged runs)
- * replaces every small page: the device's pfns must all go. */
+/*
+ * A collapse into a huge page (MADV_COLLAPSE, the code khugepaged runs)
+ * replaces every small page: the device's pfns must all go.
+ */
 TEST_F(mirror, thp_collapse)
 {
 	char *p = tmn_map_aligned(PMD, PMD, PROT_READ | PROT_WRITE, MAP_PRIVATE);
@@ -711,7 +732,7 @@ TEST_F(mirror, thp_collapse)
 	ASSERT_EQ(0, madvise(p, PMD, MADV_NOHUGEPAGE));
 	tmn_fill(p, PMD, 9);
 	ASSERT_FALSE(page_is_thp(p));
-	id = SETUP(p, PMD, true);
+	id = SETUP_WINDOW(p, PMD, PMD, true);
 	ASSERT_EQ(0, madvise(p, PMD, MADV_HUGEPAGE));
 	ASSERT_EQ(0, madvise(p, PMD, MADV_COLLAPSE)) TH_LOG("%s", strerror(errno));
 	ASSERT_TRUE(page_is_thp(p));
@@ -763,7 +784,7 @@ TEST_F(mirror, thp_collapse_shmem)
 	tmn_fill(a, PMD, 21);
 	memcpy(copy, a, PMD);
 	ASSERT_FALSE(page_is_thp(a));
-	id = SETUP(a, PMD, true);
+	id = SETUP_WINDOW(a, PMD, PMD, true);
 	ASSERT_EQ(0, madvise(a, PMD, MADV_HUGEPAGE));
 	ASSERT_EQ(0, madvise(a, PMD, MADV_COLLAPSE)) TH_LOG("%s", strerror(errno));
 	expect_event(_metadata, self->fd, id, variant->kind, MMU_NOTIFY_CLEAR,
@@ -793,11 +814,13 @@ TEST_F(mirror, thp_collapse_shmem)
 	ASSERT_EQ(0, tmn_write_file(SHMEM_THP, strchr(old, '[') + 1));
 }
 
-/* move_pages() to the other node: the device must drop the old pfns and
- * finds the data, on the new node, when it faults again. */
+/*
+ * move_pages() to the other node: the device must drop the old pfns and
+ * finds the data, on the new node, when it faults again.
+ */
 TEST_F(mirror, migrate_move_pages)
 {
-	int id = SETUP(self->buf, self->len, true);
+	int id = SETUP_WINDOW(self->buf, self->len, self->len, true);
 	void *pages[NPAGES];
 	int nodes[NPAGES], status[NPAGES], from, i;
 	uint64_t old = tmn_pte(self->fd, id, self->buf);
@@ -825,7 +848,7 @@ TEST_F(mirror, migrate_move_pages)
 /* mbind() with MPOL_MF_MOVE migrates the pages that break the policy. */
 TEST_F(mirror, migrate_mbind)
 {
-	int id = SETUP(self->buf, self->len, false);
+	int id = SETUP_WINDOW(self->buf, self->len, self->len, false);
 	int from = page_node(self->buf);
 	unsigned long mask;
 
@@ -841,11 +864,13 @@ TEST_F(mirror, migrate_mbind)
 	expect_coherent(_metadata, self->fd, id, self->buf, NPAGES);
 }
 
-/* clear_refs soft-dirty: the device's writable entries go, so a device
- * write must fault again and is seen by the soft-dirty tracking. */
+/*
+ * clear_refs soft-dirty: the device's writable entries go, so a device
+ * write must fault again and is seen by the soft-dirty tracking.
+ */
 TEST_F(mirror, soft_dirty_clear)
 {
-	int id = SETUP(self->buf, self->len, true);
+	int id = SETUP_WINDOW(self->buf, self->len, self->len, true);
 	char mark[64];
 
 	ASSERT_NE(0, tmn_pagemap(self->buf) & PM_SOFT_DIRTY);
@@ -862,12 +887,14 @@ TEST_F(mirror, soft_dirty_clear)
 		TH_LOG("a device write escaped soft-dirty tracking");
 }
 
-/* Device-exclusive access: making pages exclusive invalidates with the
+/*
+ * Device-exclusive access: making pages exclusive invalidates with the
  * driver as owner; the CPU's next access takes them back with another
- * EXCLUSIVE invalidation, and the data is intact. */
+ * EXCLUSIVE invalidation, and the data is intact.
+ */
 TEST_F(mirror, exclusive)
 {
-	int id = SETUP(self->buf, self->len, true);
+	int id = SETUP_WINDOW(self->buf, self->len, self->len, true);
 	struct tmn_exclusive ex = {
 		.addr = (uintptr_t)self->buf, .npages = 4,
 	};
@@ -920,8 +947,10 @@ static int uffd_open(struct __test_metadata *_metadata, char *area,
 	return uffd;
 }
 
-/* Pages populated by userfaultfd (UFFDIO_COPY) mirror like any other;
- * UFFDIO_MOVE takes them away from the source address. */
+/*
+ * Pages populated by userfaultfd (UFFDIO_COPY) mirror like any other;
+ * UFFDIO_MOVE takes them away from the source address.
+ */
 TEST_F(mirror, uffd_copy_move)
 {
 	char *area = mmap(NULL, 2 * self->len, PROT_READ | PROT_WRITE,
@@ -940,7 +969,7 @@ TEST_F(mirror, uffd_copy_move)
 	copy.src = (uintptr_t)src;
 	copy.len = self->len;
 	ASSERT_EQ(0, ioctl(uffd, UFFDIO_COPY, &copy));
-	id = SETUP(area, self->len, true);
+	id = SETUP_WINDOW(area, self->len, self->len, true);
 	ASSERT_EQ(0, memcmp(src, area, self->len));
 
 	move.dst = (uintptr_t)area + self->len;
@@ -969,8 +998,10 @@ TEST_F(mirror, uffd_move_thp)
 	ASSERT_EQ(0, madvise(p, 2 * PMD, MADV_HUGEPAGE));
 	tmn_fill(p, PMD, 11);
 	ASSERT_TRUE(page_is_thp(p));
-	/* Registered once the source is populated: only the empty
-	 * destination could fault into the (absent) handler. */
+	/*
+	 * Registered once the source is populated: only the empty
+	 * destination could fault into the (absent) handler.
+	 */
 	uffd = uffd_open(_metadata, p, 2 * PMD, UFFDIO_REGISTER_MODE_MISSING,
 			 UFFD_FEATURE_MOVE);
 	ASSERT_GE(uffd, 0);
@@ -996,7 +1027,7 @@ TEST_F(mirror, uffd_writeprotect)
 		.range = { .start = (uintptr_t)self->buf, .len = self->len },
 		.mode = UFFDIO_WRITEPROTECT_MODE_WP,
 	};
-	int uffd, id = SETUP(self->buf, self->len, true);
+	int uffd, id = SETUP_WINDOW(self->buf, self->len, self->len, true);
 	char mark[64];
 
 	uffd = uffd_open(_metadata, self->buf, self->len,
@@ -1029,7 +1060,7 @@ TEST_F(mirror, hugetlb_munmap)
 
 	ASSERT_NE(NULL, p);
 	tmn_fill(p, 2 * PMD, 12);
-	id = SETUP(p, 2 * PMD, true);
+	id = SETUP_WINDOW(p, 2 * PMD, 2 * PMD, true);
 	ASSERT_EQ(0, munmap(p + PMD, PMD));
 	expect_event(_metadata, self->fd, id, variant->kind, MMU_NOTIFY_UNMAP,
 		     p + PMD, PMD);
@@ -1044,7 +1075,7 @@ TEST_F(mirror, hugetlb_mprotect)
 
 	ASSERT_NE(NULL, p);
 	tmn_fill(p, 2 * PMD, 13);
-	id = SETUP(p, 2 * PMD, true);
+	id = SETUP_WINDOW(p, 2 * PMD, 2 * PMD, true);
 	ASSERT_EQ(0, mprotect(p, 2 * PMD, PROT_READ));
 	expect_event(_metadata, self->fd, id, variant->kind,
 		     MMU_NOTIFY_PROTECTION_VMA, p, 2 * PMD);
@@ -1062,7 +1093,7 @@ TEST_F(mirror, hugetlb_mremap)
 	ASSERT_NE(NULL, p);
 	tmn_fill(p, PMD, 14);
 	memcpy(copy, p, PMD);
-	id = SETUP(p, 2 * PMD, false);
+	id = SETUP_WINDOW(p, 2 * PMD, 2 * PMD, false);
 	ASSERT_EQ(0, munmap(p + PMD, PMD));
 	ASSERT_EQ(p + PMD, mremap(p, PMD, PMD, MREMAP_MAYMOVE | MREMAP_FIXED,
 				  p + PMD)) TH_LOG("%s", strerror(errno));
@@ -1084,7 +1115,7 @@ TEST_F(mirror, hugetlb_fork_cow)
 
 	ASSERT_NE(NULL, p);
 	tmn_fill(p, PMD, 15);
-	id = SETUP(p, PMD, true);
+	id = SETUP_WINDOW(p, PMD, PMD, true);
 	ASSERT_EQ(0, pipe(pipefd));
 	pid = fork();
 	ASSERT_GE(pid, 0);
@@ -1120,7 +1151,7 @@ TEST_F(mirror, hugetlb_punch_hole)
 
 	ASSERT_NE(NULL, p);
 	tmn_fill(p, 2 * PMD, 16);
-	id = SETUP(p, 2 * PMD, true);
+	id = SETUP_WINDOW(p, 2 * PMD, 2 * PMD, true);
 	ASSERT_EQ(0, fallocate(mfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
 			       PMD, PMD));
 	expect_event(_metadata, self->fd, id, variant->kind, MMU_NOTIFY_CLEAR,
@@ -1147,7 +1178,7 @@ TEST_F(mirror, hugetlb_split_unshare)
 	ASSERT_NE(MAP_FAILED, p) TH_LOG("%s", strerror(errno));
 	a = (char *)(((uintptr_t)p + pud - 1) & ~(pud - 1));
 	memset(a, 1, psize);
-	id = SETUP(a, PMD, true);
+	id = SETUP_WINDOW(a, PMD, PMD, true);
 	ASSERT_EQ(0, munmap(a + 4 * PMD, PMD));
 	expect_event(_metadata, self->fd, id, variant->kind, MMU_NOTIFY_CLEAR,
 		     a, pud);
@@ -1168,7 +1199,8 @@ TEST_F(mirror, writeback_mkclean)
 	int ffd, id;
 	char *p;
 
-	ASSERT_NE(NULL, dir) TH_LOG("set TMN_WB_DIR to a directory on a file system with writeback");
+	ASSERT_NE(NULL, dir)
+		TH_LOG("TMN_WB_DIR: a directory on a file system with writeback");
 	snprintf(path, sizeof(path), "%s/tmn-wb-%d", dir, getpid());
 	ffd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
 	ASSERT_GE(ffd, 0) TH_LOG("%s: %s", path, strerror(errno));
@@ -1177,7 +1209,7 @@ TEST_F(mirror, writeback_mkclean)
 	p = mmap(NULL, self->len, PROT_READ | PROT_WRITE, MAP_SHARED, ffd, 0);
 	ASSERT_NE(MAP_FAILED, p);
 	tmn_fill(p, self->len, 17);
-	id = SETUP(p, self->len, true);
+	id = SETUP_WINDOW(p, self->len, self->len, true);
 	ASSERT_EQ(0, msync(p, self->len, MS_SYNC));
 	expect_event(_metadata, self->fd, id, variant->kind,
 		     MMU_NOTIFY_PROTECTION_PAGE, p, self->len);
@@ -1194,8 +1226,10 @@ TEST_F(mirror, writeback_mkclean)
 	close(ffd);
 }
 
-/* A child blocked on a pipe, with @buf filled with @seed; returns its pid
- * and the write end that lets it run on. */
+/*
+ * A child blocked on a pipe, with @buf filled with @seed; returns its pid
+ * and the write end that lets it run on.
+ */
 static pid_t spawn_child(char *buf, size_t len, unsigned int seed, int *go,
 			 bool munmap_then_wait)
 {
@@ -1228,9 +1262,11 @@ parent:
 	return pid;
 }
 
-/* The process exits with a notifier registered: ->release runs exactly
+/*
+ * The process exits with a notifier registered: ->release runs exactly
  * once (an interval notifier gets a RELEASE invalidation), the device
- * drops every page, and cannot fault any in again. */
+ * drops every page, and cannot fault any in again.
+ */
 TEST_F(mirror, exit_release)
 {
 	int go[2], status, id;
@@ -1314,7 +1350,7 @@ TEST_F(mirror, unregister_races_exit)
 TEST_F(mirror, two_notifiers)
 {
 	int other = variant->kind == TMN_INTERVAL ? TMN_PLAIN : TMN_INTERVAL;
-	int a = SETUP(self->buf, self->len, true), b;
+	int a = SETUP_WINDOW(self->buf, self->len, self->len, true), b;
 
 	b = tmn_reg(self->fd, other, 0, self->buf, self->len);
 	ASSERT_GE(b, 0);
@@ -1337,8 +1373,10 @@ TEST_F(mirror, two_notifiers)
 		     self->buf, psize);
 }
 
-/* A notifier on another process's mm mirrors that process's pages, not
- * the caller's, and follows that process's munmap. */
+/*
+ * A notifier on another process's mm mirrors that process's pages, not
+ * the caller's, and follows that process's munmap.
+ */
 TEST_F(mirror, other_mm)
 {
 	char *mine = malloc(self->len), page[4096];
@@ -1442,9 +1480,11 @@ TEST_F(mirror, oom_reap)
 	oom_reap(_metadata, self->fd, variant->kind, self->buf, self->len, false);
 }
 
-/* A notifier that refuses a non-blockable invalidation makes the reaper
+/*
+ * A notifier that refuses a non-blockable invalidation makes the reaper
  * back off (process_mrelease() fails with EAGAIN) and keeps its pages
- * until the exit. */
+ * until the exit.
+ */
 TEST_F(mirror, oom_reap_refused)
 {
 	oom_reap(_metadata, self->fd, variant->kind, self->buf, self->len, true);

@@ -304,10 +304,11 @@ static inline uint64_t tmn_pagemap(void *addr)
 	return e;
 }
 
-#define PM_PRESENT	(1ULL << 63)
-#define PM_SWAP		(1ULL << 62)
-#define PM_SOFT_DIRTY	(1ULL << 55)
-#define PM_PFN(e)	((e) & ((1ULL << 55) - 1))
+/* /proc/PID/pagemap, Documentation/admin-guide/mm/pagemap.rst */
+#define PM_PRESENT	0x8000000000000000ULL
+#define PM_SWAP		0x4000000000000000ULL
+#define PM_SOFT_DIRTY	0x0080000000000000ULL
+#define PM_PFN(e)	((e) & 0x007fffffffffffffULL)
 
 static inline int tmn_write_file(const char *path, const char *val)
 {

@@ -184,16 +184,13 @@ def call_sites(src):
     return sites
 
 
-def reach(src, lines, flavor, res, out):
-    """The call sites the collection reached, against all of them."""
+def reached_sites(src, sites, lines, marker):
+    """The sites of @sites listed between MARKER-BEGIN and MARKER-END."""
     try:
-        b = lines.index('MMUN-SITES-BEGIN')
-        e = lines.index('MMUN-SITES-END', b)
+        b = lines.index(marker + '-BEGIN')
+        e = lines.index(marker + '-END', b)
     except ValueError:
-        if flavor == 'ours':
-            res.add('harness', 'call-site reach', 'FAIL',
-                    'the guest listed no call sites')
-        return
+        return None
     hits = {}
     for l in lines[b + 1:e]:
         m = re.match(r'^(\S+):(\d+) (\S+) (\d+)$', TIMESTAMP.sub('', l))
@@ -207,7 +204,6 @@ def reach(src, lines, flavor, res, out):
                     os.path.isfile(os.path.join(src, *parts[i:]))),
                    m.group(1))
         hits[(rel, int(m.group(2)))] = int(m.group(4))
-    sites = call_sites(src)
     reached = set()
     for (f, n), count in hits.items():
         # A call spanning lines may report any of them: take the closest
@@ -215,6 +211,18 @@ def reach(src, lines, flavor, res, out):
         cands = [s for s in sites if s[0] == f and 0 <= n - s[1] <= 4]
         if cands and count:
             reached.add(max(cands, key=lambda s: s[1]))
+    return reached
+
+
+def reach(src, lines, flavor, res, out):
+    """The call sites the collection reached, against all of them."""
+    sites = call_sites(src)
+    reached = reached_sites(src, sites, lines, 'MMUN-SITES')
+    if reached is None:
+        if flavor == 'ours':
+            res.add('harness', 'call-site reach', 'FAIL',
+                    'the guest listed no call sites')
+        return
     total = len(sites)
     share = len(reached) / total if total else 0
     res.add('harness', 'call-site reach of the mmu_notifier collection',
@@ -228,6 +236,14 @@ def reach(src, lines, flavor, res, out):
             for s in sites:
                 f.write('%s %s:%d %s\n' % ('reached  ' if s in reached
                                            else 'unreached', s[0], s[1], s[2]))
+            every = reached_sites(src, sites, lines, 'MMUN-SITES-ALL')
+            if every is not None:
+                f.write('with hmm-tests after the collection: %d of %d; '
+                        'also reached: %s\n' %
+                        (len(every), total,
+                         ', '.join('%s:%d' % s[:2]
+                                   for s in sites if s in every - reached)
+                         or 'none'))
 
 
 def expected_warnings(lines, res):

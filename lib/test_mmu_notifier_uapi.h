@@ -18,11 +18,14 @@
 /* The most bytes one TMN_READ or TMN_WRITE moves. */
 #define TMN_MAX_IO		_BITUL(16)
 
-/* struct tmn_register.kind */
+/*
+ * struct tmn_register.kind. A TMN_GET notifier is one per mm, shared and
+ * refcounted; the first registration sets the window it mirrors.
+ */
 enum {
 	TMN_PLAIN,	/* mmu_notifier_register() */
 	TMN_INTERVAL,	/* mmu_interval_notifier_insert() over the window */
-	TMN_GET,	/* mmu_notifier_get(): one per mm, shared, refcounted */
+	TMN_GET,	/* mmu_notifier_get() */
 };
 
 /* struct tmn_register.flags */

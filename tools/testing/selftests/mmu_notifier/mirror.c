@@ -125,6 +125,21 @@ static struct tmn_log *expect_event(struct __test_metadata *_metadata, int fd,
 	return log;
 }
 
+/*
+ * The usual end of a test: the change invalidated the pages with @event,
+ * the device lost them, and once it faults them in again (writable if
+ * @write) it sees what the process sees.
+ */
+static void expect_changed(struct __test_metadata *_metadata, int fd, int id,
+			   int kind, int event, char *addr, size_t npages,
+			   bool write)
+{
+	expect_event(_metadata, fd, id, kind, event, addr, npages * psize);
+	expect_dropped(_metadata, fd, id, addr, npages);
+	ASSERT_EQ(0, tmn_mirror(fd, id, addr, npages, write));
+	expect_coherent(_metadata, fd, id, addr, npages);
+}
+
 static void drain(int fd, int id)
 {
 	tmn_fetch(fd, id, &tmn_log_buf);
@@ -405,11 +420,8 @@ TEST_F(mirror, madv_free)
 	int id = SETUP_WINDOW(self->buf, self->len, self->len, true);
 
 	ASSERT_EQ(0, madvise(self->buf, self->len, MADV_FREE));
-	expect_event(_metadata, self->fd, id, variant->kind, MMU_NOTIFY_CLEAR,
-		     self->buf, self->len);
-	expect_dropped(_metadata, self->fd, id, self->buf, NPAGES);
-	ASSERT_EQ(0, tmn_mirror(self->fd, id, self->buf, NPAGES, false));
-	expect_coherent(_metadata, self->fd, id, self->buf, NPAGES);
+	expect_changed(_metadata, self->fd, id, variant->kind,
+		       MMU_NOTIFY_CLEAR, self->buf, NPAGES, false);
 }
 
 /*
@@ -736,11 +748,8 @@ TEST_F(mirror, thp_collapse)
 	ASSERT_EQ(0, madvise(p, PMD, MADV_HUGEPAGE));
 	ASSERT_EQ(0, madvise(p, PMD, MADV_COLLAPSE)) TH_LOG("%s", strerror(errno));
 	ASSERT_TRUE(page_is_thp(p));
-	expect_event(_metadata, self->fd, id, variant->kind, MMU_NOTIFY_CLEAR,
-		     p, PMD);
-	expect_dropped(_metadata, self->fd, id, p, 512);
-	ASSERT_EQ(0, tmn_mirror(self->fd, id, p, 512, false));
-	expect_coherent(_metadata, self->fd, id, p, 512);
+	expect_changed(_metadata, self->fd, id, variant->kind,
+		       MMU_NOTIFY_CLEAR, p, 512, false);
 }
 
 #define SHMEM_THP "/sys/kernel/mm/transparent_hugepage/shmem_enabled"
@@ -857,11 +866,8 @@ TEST_F(mirror, migrate_mbind)
 	ASSERT_EQ(0, syscall(__NR_mbind, self->buf, self->len, MPOL_BIND,
 			     &mask, 8 * sizeof(mask), MPOL_MF_MOVE));
 	ASSERT_EQ(!from, page_node(self->buf));
-	expect_event(_metadata, self->fd, id, variant->kind, MMU_NOTIFY_CLEAR,
-		     self->buf, self->len);
-	expect_dropped(_metadata, self->fd, id, self->buf, NPAGES);
-	ASSERT_EQ(0, tmn_mirror(self->fd, id, self->buf, NPAGES, false));
-	expect_coherent(_metadata, self->fd, id, self->buf, NPAGES);
+	expect_changed(_metadata, self->fd, id, variant->kind,
+		       MMU_NOTIFY_CLEAR, self->buf, NPAGES, false);
 }
 
 /*
@@ -1077,11 +1083,8 @@ TEST_F(mirror, hugetlb_mprotect)
 	tmn_fill(p, 2 * PMD, 13);
 	id = SETUP_WINDOW(p, 2 * PMD, 2 * PMD, true);
 	ASSERT_EQ(0, mprotect(p, 2 * PMD, PROT_READ));
-	expect_event(_metadata, self->fd, id, variant->kind,
-		     MMU_NOTIFY_PROTECTION_VMA, p, 2 * PMD);
-	expect_dropped(_metadata, self->fd, id, p, 1024);
-	ASSERT_EQ(0, tmn_mirror(self->fd, id, p, 1024, false));
-	expect_coherent(_metadata, self->fd, id, p, 1024);
+	expect_changed(_metadata, self->fd, id, variant->kind,
+		       MMU_NOTIFY_PROTECTION_VMA, p, 1024, false);
 }
 
 TEST_F(mirror, hugetlb_mremap)
@@ -1133,11 +1136,8 @@ TEST_F(mirror, hugetlb_fork_cow)
 	expect_dropped(_metadata, self->fd, id, p, 512);
 	ASSERT_EQ(0, tmn_mirror(self->fd, id, p, 512, false));
 	p[0] = 0x42;
-	expect_event(_metadata, self->fd, id, variant->kind, MMU_NOTIFY_CLEAR,
-		     p, PMD);
-	expect_dropped(_metadata, self->fd, id, p, 512);
-	ASSERT_EQ(0, tmn_mirror(self->fd, id, p, 512, true));
-	expect_coherent(_metadata, self->fd, id, p, 512);
+	expect_changed(_metadata, self->fd, id, variant->kind,
+		       MMU_NOTIFY_CLEAR, p, 512, true);
 	ASSERT_EQ(1, write(pipefd[1], &go, 1));
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	child_exit(_metadata, status);

@@ -1407,6 +1407,25 @@ TEST_F(mirror, other_mm)
 	child_exit(_metadata, status);
 }
 
+/* The state letter of a task, from /proc/PID/stat; 0 if unknown. */
+static char task_state(pid_t pid)
+{
+	char path[64], buf[256], *p;
+	int fd, n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' ? p[2] : 0;
+}
+
 /*
  * process_mrelease() reaps a killed process's memory with non-blockable
  * invalidations, as the OOM reaper does. The child is held in the kernel
@@ -1425,7 +1444,7 @@ static void oom_reap(struct __test_metadata *_metadata, int fd, int kind,
 	ASSERT_GE(pid, 0);
 	if (!pid) {
 		int cfd = tmn_open();
-		__u32 ms = 5000;
+		__u32 ms = 2000;
 
 		tmn_fill(buf, len, 20);
 		if (cfd < 0 || write(ready[1], &c, 1) != 1 ||
@@ -1441,7 +1460,10 @@ static void oom_reap(struct __test_metadata *_metadata, int fd, int kind,
 	ASSERT_EQ(0, tmn_mirror(fd, id, buf, len / psize, true));
 	drain(fd, id);
 	ASSERT_EQ(1, write(go[1], &c, 1));
-	usleep(200000);
+	/* Wait until the child sleeps in the kernel (state D). */
+	for (i = 0; i < 500 && task_state(pid) != 'D'; i++)
+		usleep(10000);
+	ASSERT_EQ('D', task_state(pid));
 	pidfd = syscall(__NR_pidfd_open, pid, 0);
 	ASSERT_GE(pidfd, 0);
 	ASSERT_EQ(0, kill(pid, SIGKILL));

@@ -23,6 +23,11 @@
  * through a valid entry under that lock cannot race with the page's unmap:
  * the core frees a page only after invalidate_range_start returned.
  *
+ * Like KVM, the device holds no reference on the pages it maps: only the
+ * notifier contract keeps a mirrored page alive, and a reference would
+ * hide the migration, KSM, collapse and reclaim paths under test. When an
+ * entry goes, its accessed bit goes to the folio's referenced flag.
+ *
  * Only a task with CAP_SYS_ADMIN may open the device.
  */
 #include <linux/init.h>

@@ -185,7 +185,10 @@ def call_sites(src):
 
 
 def reached_sites(src, sites, lines, marker):
-    """The sites of @sites listed between MARKER-BEGIN and MARKER-END."""
+    """The sites of @sites listed between MARKER-BEGIN and MARKER-END.
+
+    LINES are the console lines with their timestamps stripped.
+    """
     try:
         b = lines.index(marker + '-BEGIN')
         e = lines.index(marker + '-END', b)
@@ -193,7 +196,7 @@ def reached_sites(src, sites, lines, marker):
         return None
     hits = {}
     for l in lines[b + 1:e]:
-        m = re.match(r'^(\S+):(\d+) (\S+) (\d+)$', TIMESTAMP.sub('', l))
+        m = re.match(r'^(\S+):(\d+) (\S+) (\d+)$', l)
         if not m:
             continue
         # __FILE__ carries the source tree's prefix of an O= build

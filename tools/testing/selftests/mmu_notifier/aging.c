@@ -69,27 +69,6 @@ static int young_calls(const struct tmn_log *log, int type, void *addr,
 	return n;
 }
 
-/*
- * Every page of [addr, addr + n pages) is either mirrored and reads what
- * the process maps, or not mirrored.
- */
-static void expect_coherent(struct __test_metadata *_metadata, int fd, int id,
-			    char *addr, size_t npages)
-{
-	char page[4096];
-	size_t i;
-	int r;
-
-	for (i = 0; i < npages; i++) {
-		r = tmn_read(fd, id, addr + i * psize, page, sizeof(page));
-		if (r == -ENOENT)
-			continue;
-		ASSERT_EQ(0, r);
-		ASSERT_EQ(0, memcmp(page, addr + i * psize, sizeof(page)))
-			TH_LOG("page %zu: stale", i);
-	}
-}
-
 static char *map_anon(size_t len, size_t align, int advice, unsigned int seed)
 {
 	char *p = tmn_map_aligned(len, align, PROT_READ | PROT_WRITE,
@@ -503,19 +482,6 @@ static void khugepaged_speed(bool fast)
 		       fast ? "0" : "60000");
 }
 
-static bool is_thp(void *addr)
-{
-	uint64_t pm = tmn_pagemap(addr), flags = 0;
-	int fd = open("/proc/kpageflags", O_RDONLY);
-
-	if (fd < 0 || !(pm & PM_PRESENT))
-		return false;
-	if (pread(fd, &flags, 8, PM_PFN(pm) * 8) != 8)
-		flags = 0;
-	close(fd);
-	return flags & (1ULL << 22);
-}
-
 /*
  * khugepaged collapses only a range whose pages were used recently. Here
  * only the device used them (MADV_COLD cleared the CPU's young bits): it
@@ -528,7 +494,7 @@ TEST_F_TIMEOUT(aging, khugepaged_collapse, 120)
 	int id, young, calls, waited;
 
 	ASSERT_NE(NULL, p);
-	ASSERT_FALSE(is_thp(p));
+	ASSERT_FALSE(tmn_is_thp(p));
 	id = tmn_reg(self->fd, TMN_PLAIN, 0, p, PMD);
 	ASSERT_GE(id, 0);
 	ASSERT_EQ(0, tmn_mirror(self->fd, id, p, 512, false));
@@ -538,10 +504,10 @@ TEST_F_TIMEOUT(aging, khugepaged_collapse, 120)
 	tmn_fetch(self->fd, id, &tmn_log_buf);
 	ASSERT_EQ(0, madvise(p, PMD, MADV_HUGEPAGE));
 	khugepaged_speed(true);
-	for (waited = 0; waited < 600 && !is_thp(p); waited++)
+	for (waited = 0; waited < 600 && !tmn_is_thp(p); waited++)
 		usleep(100000);
 	khugepaged_speed(false);
-	ASSERT_TRUE(is_thp(p)) TH_LOG("khugepaged did not collapse in 60 s");
+	ASSERT_TRUE(tmn_is_thp(p)) TH_LOG("khugepaged did not collapse in 60 s");
 	tmn_fetch(self->fd, id, &tmn_log_buf);
 	calls = young_calls(&tmn_log_buf, TMN_EV_TEST_YOUNG, p, PMD, &young);
 	TH_LOG("collapsed after %d ms; %d test_young calls, %d young",

@@ -37,43 +37,6 @@
 
 static struct tmn_log tmn_log_buf;
 
-/*
- * Every page of [addr, addr + npages) is either gone from the device (a
- * read and a write through it fail with ENOENT) or mirrors what the
- * process maps: a read returns what the process reads, and a write the
- * process then sees.
- */
-static void expect_coherent(struct __test_metadata *_metadata, int fd, int id,
-			    char *addr, size_t npages)
-{
-	char *buf = malloc(psize), *mark = malloc(psize);
-	size_t i;
-	int r;
-
-	ASSERT_NE(NULL, buf);
-	ASSERT_NE(NULL, mark);
-	for (i = 0; i < npages; i++) {
-		char *page = addr + i * psize;
-
-		r = tmn_read(fd, id, page, buf, psize);
-		if (r == -ENOENT) {
-			ASSERT_EQ(0, tmn_pte(fd, id, page) & TMN_PTE_VALID);
-			continue;
-		}
-		ASSERT_EQ(0, r);
-		ASSERT_EQ(0, memcmp(buf, page, psize))
-			TH_LOG("page %zu: the device reads stale data", i);
-		if (!(tmn_pte(fd, id, page) & TMN_PTE_WRITE))
-			continue;
-		tmn_fill(mark, psize, 0xd00d + i);
-		ASSERT_EQ(0, tmn_write(fd, id, page, mark, psize));
-		ASSERT_EQ(0, memcmp(mark, page, psize))
-			TH_LOG("page %zu: a device write missed the page", i);
-	}
-	free(buf);
-	free(mark);
-}
-
 /* The pages are gone from the device; a write through it lands nowhere. */
 static void expect_dropped(struct __test_metadata *_metadata, int fd, int id,
 			   char *addr, size_t npages)
@@ -143,22 +106,6 @@ static void expect_changed(struct __test_metadata *_metadata, int fd, int id,
 static void drain(int fd, int id)
 {
 	tmn_fetch(fd, id, &tmn_log_buf);
-}
-
-static bool page_is_thp(void *addr)
-{
-	uint64_t pm = tmn_pagemap(addr), flags = 0;
-	int fd;
-
-	if (!(pm & PM_PRESENT))
-		return false;
-	fd = open("/proc/kpageflags", O_RDONLY);
-	if (fd < 0)
-		return false;
-	if (pread(fd, &flags, sizeof(flags), PM_PFN(pm) * 8) != sizeof(flags))
-		flags = 0;
-	close(fd);
-	return flags & (1ULL << 22);	/* KPF_THP */
 }
 
 static int page_node(void *addr)
@@ -693,8 +640,8 @@ static char *map_thp(struct __test_metadata *_metadata, unsigned int seed)
 		return NULL;
 	EXPECT_EQ(0, madvise(p, PMD, MADV_HUGEPAGE));
 	tmn_fill(p, PMD, seed);
-	EXPECT_TRUE(page_is_thp(p)) TH_LOG("no transparent huge page");
-	return page_is_thp(p) ? p : NULL;
+	EXPECT_TRUE(tmn_is_thp(p)) TH_LOG("no transparent huge page");
+	return tmn_is_thp(p) ? p : NULL;
 }
 
 /* A partial munmap splits a huge page; the rest stays coherent. */
@@ -743,11 +690,11 @@ TEST_F(mirror, thp_collapse)
 	ASSERT_NE(NULL, p);
 	ASSERT_EQ(0, madvise(p, PMD, MADV_NOHUGEPAGE));
 	tmn_fill(p, PMD, 9);
-	ASSERT_FALSE(page_is_thp(p));
+	ASSERT_FALSE(tmn_is_thp(p));
 	id = SETUP_WINDOW(p, PMD, PMD, true);
 	ASSERT_EQ(0, madvise(p, PMD, MADV_HUGEPAGE));
 	ASSERT_EQ(0, madvise(p, PMD, MADV_COLLAPSE)) TH_LOG("%s", strerror(errno));
-	ASSERT_TRUE(page_is_thp(p));
+	ASSERT_TRUE(tmn_is_thp(p));
 	expect_changed(_metadata, self->fd, id, variant->kind,
 		       MMU_NOTIFY_CLEAR, p, 512, false);
 }
@@ -792,7 +739,7 @@ TEST_F(mirror, thp_collapse_shmem)
 	ASSERT_NE(NULL, a);
 	tmn_fill(a, PMD, 21);
 	memcpy(copy, a, PMD);
-	ASSERT_FALSE(page_is_thp(a));
+	ASSERT_FALSE(tmn_is_thp(a));
 	id = SETUP_WINDOW(a, PMD, PMD, true);
 	ASSERT_EQ(0, madvise(a, PMD, MADV_HUGEPAGE));
 	ASSERT_EQ(0, madvise(a, PMD, MADV_COLLAPSE)) TH_LOG("%s", strerror(errno));
@@ -800,7 +747,7 @@ TEST_F(mirror, thp_collapse_shmem)
 		     a, PMD);
 	expect_dropped(_metadata, self->fd, id, a, 512);
 	ASSERT_EQ(0, memcmp(copy, a, PMD));
-	ASSERT_TRUE(page_is_thp(a));
+	ASSERT_TRUE(tmn_is_thp(a));
 	ASSERT_EQ(0, tmn_mirror(self->fd, id, a, 512, true));
 	expect_coherent(_metadata, self->fd, id, a, 512);
 
@@ -1003,7 +950,7 @@ TEST_F(mirror, uffd_move_thp)
 	ASSERT_NE(NULL, p);
 	ASSERT_EQ(0, madvise(p, 2 * PMD, MADV_HUGEPAGE));
 	tmn_fill(p, PMD, 11);
-	ASSERT_TRUE(page_is_thp(p));
+	ASSERT_TRUE(tmn_is_thp(p));
 	/*
 	 * Registered once the source is populated: only the empty
 	 * destination could fault into the (absent) handler.

@@ -3,6 +3,7 @@
  * Helpers of the tests that drive lib/test_mmu_notifier.c, a test driver
  * that plays a secondary MMU: it mirrors pages by their pfns, reads and
  * writes them as a device would, and logs every notifier callout.
+ * Include it after kselftest_harness.h: some helpers assert.
  */
 #ifndef TMN_H
 #define TMN_H
@@ -322,19 +323,6 @@ static inline int tmn_write_file(const char *path, const char *val)
 	return n < 0 ? -errno : 0;
 }
 
-static inline long tmn_read_long(const char *path)
-{
-	char buf[64] = "";
-	int fd = open(path, O_RDONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	return n > 0 ? strtol(buf, NULL, 0) : -EIO;
-}
-
 /* An anonymous mapping of @len aligned to @align. */
 static inline void *tmn_map_aligned(size_t len, size_t align, int prot,
 				    int flags)
@@ -349,6 +337,60 @@ static inline void *tmn_map_aligned(size_t len, size_t align, int prot,
 		munmap(p, a - p);
 	munmap(a + len, p + align - a);
 	return a;
+}
+
+/* Is the page at @addr part of a transparent huge page (KPF_THP)? */
+static inline bool tmn_is_thp(void *addr)
+{
+	uint64_t pm = tmn_pagemap(addr), flags = 0;
+	int fd;
+
+	if (!(pm & PM_PRESENT))
+		return false;
+	fd = open("/proc/kpageflags", O_RDONLY);
+	if (fd < 0)
+		return false;
+	if (pread(fd, &flags, sizeof(flags), PM_PFN(pm) * 8) != sizeof(flags))
+		flags = 0;
+	close(fd);
+	return flags & (1ULL << 22);	/* KPF_THP */
+}
+
+/*
+ * Every page of [addr, addr + npages) is either gone from the device (a
+ * read and a write through it fail with ENOENT) or mirrors what the
+ * process maps: a read returns what the process reads, and a write the
+ * process then sees.
+ */
+static inline void expect_coherent(struct __test_metadata *_metadata,
+				   int fd, int id, char *addr, size_t npages)
+{
+	char *buf = malloc(psize), *mark = malloc(psize);
+	size_t i;
+	int r;
+
+	ASSERT_NE(NULL, buf);
+	ASSERT_NE(NULL, mark);
+	for (i = 0; i < npages; i++) {
+		char *page = addr + i * psize;
+
+		r = tmn_read(fd, id, page, buf, psize);
+		if (r == -ENOENT) {
+			ASSERT_EQ(0, tmn_pte(fd, id, page) & TMN_PTE_VALID);
+			continue;
+		}
+		ASSERT_EQ(0, r);
+		ASSERT_EQ(0, memcmp(buf, page, psize))
+			TH_LOG("page %zu: the device reads stale data", i);
+		if (!(tmn_pte(fd, id, page) & TMN_PTE_WRITE))
+			continue;
+		tmn_fill(mark, psize, 0xd00d + i);
+		ASSERT_EQ(0, tmn_write(fd, id, page, mark, psize));
+		ASSERT_EQ(0, memcmp(mark, page, psize))
+			TH_LOG("page %zu: a device write missed the page", i);
+	}
+	free(buf);
+	free(mark);
 }
 
 #endif /* TMN_H */

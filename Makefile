@@ -6,6 +6,8 @@
 # make check KERNEL=stock
 #                      the same suites on the unpatched 6.12 kernel
 # make compat          compile every in-tree user of the notifier interface
+# make bench           the benchmarks on the stock and the patched kernel,
+#                      side by side: a table and a plot in $(BUILD)/bench
 #
 # Variables: KERNEL=ours|stock, BUILD (build folder), CACHE (pristine tree
 # and ccache), MMUN_KVM=1 (KVM instead of TCG), MMUN_TIMEOUT (watchdog, s).
@@ -17,7 +19,7 @@ ifdef CACHE
 export CACHE
 endif
 
-.PHONY: all check compat demo export tree build deps clean
+.PHONY: all check compat bench demo export tree build deps clean
 
 all: demo export
 
@@ -26,6 +28,9 @@ demo:
 
 check:
 	bash harness/test.sh check
+
+bench:
+	bash harness/bench.sh
 
 # Every in-tree user of the notifier interface, compiled against the tree.
 compat: tree

@@ -11,10 +11,16 @@ mkdir -p "$OBJ"
 kmake() { make -s -C "$SRC" O="$OBJ" CC="ccache gcc" HOSTCC="ccache gcc" -j"$JOBS" "$@"; }
 
 # Fragments: the harness's own, then each selftest collection's "config".
-fragments=("$ROOT/harness/kernel.config"
-	   "$SRC/tools/testing/selftests/mmu_notifier/config")
-# Options of the series itself exist only in the patched tree.
-[ "$KERNEL" = ours ] && fragments+=("$ROOT/harness/ours.config")
+# A benchmark kernel (BENCH=1) gets the same base and bench.config instead,
+# alike for both flavours: no debugging, no test frameworks.
+if [ "${BENCH:-0}" = 1 ]; then
+	fragments=("$ROOT/harness/kernel.config" "$ROOT/harness/bench.config")
+else
+	fragments=("$ROOT/harness/kernel.config" "$ROOT/harness/check.config"
+		   "$SRC/tools/testing/selftests/mmu_notifier/config")
+	# Options of the series itself exist only in the patched tree.
+	[ "$KERNEL" = ours ] && fragments+=("$ROOT/harness/ours.config")
+fi
 [ -n "${EXTRA_CONFIG:-}" ] && fragments+=("$EXTRA_CONFIG")
 
 say "configuring ($KERNEL): tinyconfig + ${fragments[*]##*/}"

@@ -1,0 +1,509 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Benchmarks of the MMU notifier core, driven through
+ * /sys/kernel/debug/mmu_notifier_bench (CONFIG_MMU_NOTIFIER_BENCH).
+ *
+ * Not a test: it prints figures, one line each,
+ *
+ *	MNB-RESULT <figure> <parameter> <unit> <value> <value> ...
+ *
+ * with one value per repetition, for a script to compare kernels by.
+ * Every figure is measured in a fresh child process, so that the mm under
+ * test has only the notifiers and mappings the figure asks for:
+ *
+ *  callout-kernel	one invalidate_range_start/_end pair issued by the
+ *			kernel on the process's mm, with n notifiers that
+ *			only count (n=0 before any registration; 0-after
+ *			once they were all unregistered; 1-kvm with one
+ *			KVM-like notifier)
+ *  callout-mprotect	one mprotect() of a populated one-page VMA, which
+ *			makes one pair, with the same notifiers
+ *  register, unregister
+ *			one (un)registration on an mm with v VMAs, each
+ *			with a page of anonymous memory (an anon_vma)
+ *  get-put		cycles of mmu_notifier_get(), mmu_notifier_put()
+ *			and mmu_notifier_synchronize(); get, put and
+ *			synchronize: the time of each step
+ *  munmap-refault	mmap, write one byte a page, munmap, over 256 MiB,
+ *			with no notifier or with one KVM-like notifier
+ *  mprotect-toggle	mprotect of 256 MiB of populated memory to
+ *			read-only and back, likewise
+ *  fork-exit		fork and exit of a child of a 64 MiB process and
+ *			waiting for it, likewise
+ *
+ * Usage: bench [-r REPEATS] [-s SCALE] [-f FIGURE]...
+ * SCALE multiplies the iterations within each repetition; -f picks
+ * figures (default all).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+
+#include "../../../../mm/mmu_notifier_bench.h"
+
+#define MNB_DEV "/sys/kernel/debug/mmu_notifier_bench"
+#define MAX_REPEATS 101
+#define MIB (1UL << 20)
+
+static int repeats = 7;
+static double scale = 1.0;
+static const char *figures[16];
+static int nr_figures;
+static long psize;
+
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fprintf(stderr, "bench: ");
+	vfprintf(stderr, fmt, ap);
+	if (errno)
+		fprintf(stderr, ": %s", strerror(errno));
+	fprintf(stderr, "\n");
+	va_end(ap);
+	exit(1);
+}
+
+static unsigned long scaled(unsigned long n)
+{
+	unsigned long v = n * scale;
+
+	return v ? v : 1;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static int wanted(const char *figure)
+{
+	int i;
+
+	if (!nr_figures)
+		return 1;
+	for (i = 0; i < nr_figures; i++)
+		if (!strcmp(figures[i], figure))
+			return 1;
+	return 0;
+}
+
+/* Print a result line; the values are written in one call. */
+static void result(const char *figure, const char *param, const char *unit,
+		   const double *v, int n)
+{
+	char line[4096];
+	int len, i;
+
+	len = snprintf(line, sizeof(line), "MNB-RESULT %s %s %s", figure,
+		       param, unit);
+	for (i = 0; i < n && len < (int)sizeof(line) - 32; i++)
+		len += snprintf(line + len, sizeof(line) - len, " %.6g", v[i]);
+	printf("%s\n", line);
+	fflush(stdout);
+}
+
+static int dev_open(void)
+{
+	int fd = open(MNB_DEV, O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		die("cannot open %s (CONFIG_MMU_NOTIFIER_BENCH, debugfs)",
+		    MNB_DEV);
+	return fd;
+}
+
+static double dev_register(int fd, unsigned int kind)
+{
+	struct mnb_register r = { .kind = kind };
+
+	if (ioctl(fd, MNB_REGISTER, &r))
+		die("MNB_REGISTER");
+	return r.ns;
+}
+
+static double dev_unregister(int fd)
+{
+	struct mnb_register r = { 0 };
+
+	if (ioctl(fd, MNB_UNREGISTER, &r))
+		die("MNB_UNREGISTER");
+	return r.ns;
+}
+
+/* Run fn in a child process and wait for it; the child prints. */
+static void in_child(void (*fn)(void *), void *arg)
+{
+	int status;
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (!pid) {
+		fn(arg);
+		fflush(stdout);
+		_exit(0);
+	}
+	if (waitpid(pid, &status, 0) != pid)
+		die("waitpid");
+	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		errno = 0;
+		die("a benchmark child failed (status %#x)", status);
+	}
+}
+
+/* A one-page VMA between PROT_NONE guards, populated. */
+static char *isolated_page(void)
+{
+	char *p = mmap(NULL, 3 * psize, PROT_NONE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		die("mmap");
+	if (mprotect(p + psize, psize, PROT_READ | PROT_WRITE))
+		die("mprotect");
+	p[psize] = 1;
+	return p + psize;
+}
+
+/* Figures 1: callouts with n notifiers. */
+static void callouts_measure(int fd, const char *param, unsigned int n)
+{
+	unsigned long kiters = scaled(200000), miters = scaled(20000);
+	double kv[MAX_REPEATS], mv[MAX_REPEATS];
+	char *page = isolated_page();
+	int r;
+
+	for (r = 0; r < repeats; r++) {
+		struct mnb_loop l = {
+			.iterations = kiters,
+			.start = (uintptr_t)page,
+			.end = (uintptr_t)page + psize,
+		};
+		unsigned long i;
+		double t;
+
+		if (ioctl(fd, MNB_CALLOUTS, &l))
+			die("MNB_CALLOUTS");
+		if (l.calls != kiters * n) {
+			errno = 0;
+			die("%s: the notifiers saw %llu starts, not %lu", param,
+			    (unsigned long long)l.calls, kiters * n);
+		}
+		kv[r] = (double)l.ns[0] / kiters;
+
+		t = now();
+		for (i = 0; i < miters; i++)
+			if (mprotect(page, psize, i & 1 ? PROT_READ | PROT_WRITE :
+				     PROT_READ))
+				die("mprotect");
+		mv[r] = (now() - t) * 1e9 / miters;
+	}
+	result("callout-kernel", param, "ns", kv, repeats);
+	result("callout-mprotect", param, "ns", mv, repeats);
+}
+
+static void callouts(void *unused)
+{
+	static const unsigned int counts[] = { 1, 4, 16 };
+	unsigned int registered = 0;
+	int fd = dev_open();
+	char param[32];
+	unsigned int i;
+
+	callouts_measure(fd, "n=0", 0);
+	for (i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
+		while (registered < counts[i]) {
+			dev_register(fd, MNB_KIND_COUNT);
+			registered++;
+		}
+		snprintf(param, sizeof(param), "n=%u", counts[i]);
+		callouts_measure(fd, param, counts[i]);
+	}
+	for (; registered; registered--)
+		dev_unregister(fd);
+	callouts_measure(fd, "n=0-after", 0);
+	dev_register(fd, MNB_KIND_KVM);
+	callouts_measure(fd, "n=1-kvm", 1);
+	close(fd);
+}
+
+/* Figure 2: (un)registration against the number of VMAs. */
+static int count_vmas(void)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	int c, n = 0;
+
+	if (!f)
+		die("/proc/self/maps");
+	while ((c = fgetc(f)) != EOF)
+		n += c == '\n';
+	fclose(f);
+	return n;
+}
+
+static void registration(void *arg)
+{
+	long want = (long)arg, have = count_vmas(), i;
+	double rv[MAX_REPEATS], uv[MAX_REPEATS];
+	char param[32];
+	char *base;
+	int fd, r;
+
+	/* Pages at a stride of two, so that no two VMAs merge. */
+	if (want > have) {
+		long n = want - have;
+
+		base = mmap(NULL, 2 * n * psize, PROT_NONE,
+			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (base == MAP_FAILED || munmap(base, 2 * n * psize))
+			die("mmap");
+		for (i = 0; i < n; i++) {
+			char *p = mmap(base + 2 * i * psize, psize,
+				       PROT_READ | PROT_WRITE, MAP_PRIVATE |
+				       MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+
+			if (p == MAP_FAILED)
+				die("mmap of VMA %ld", i);
+			*p = 1;
+		}
+	}
+	have = count_vmas();
+	if (have < want || have > want + want / 10 + 2) {
+		errno = 0;
+		die("wanted %ld VMAs, the mm has %ld", want, have);
+	}
+
+	fd = dev_open();
+	for (r = 0; r < repeats; r++) {
+		rv[r] = dev_register(fd, MNB_KIND_COUNT) / 1e3;
+		uv[r] = dev_unregister(fd) / 1e3;
+	}
+	close(fd);
+	snprintf(param, sizeof(param), "vmas=%ld", want);
+	result("register", param, "us", rv, repeats);
+	result("unregister", param, "us", uv, repeats);
+}
+
+/* Figure 3: get/put/synchronize. */
+static void get_put(void *unused)
+{
+	double cv[MAX_REPEATS], gv[MAX_REPEATS], pv[MAX_REPEATS];
+	double sv[MAX_REPEATS];
+	unsigned long iters = scaled(200);
+	int fd = dev_open(), r;
+
+	for (r = 0; r < repeats; r++) {
+		struct mnb_loop l = { .iterations = iters };
+		double total;
+
+		if (ioctl(fd, MNB_GET_PUT, &l))
+			die("MNB_GET_PUT");
+		if (l.calls != iters) {
+			errno = 0;
+			die("%llu notifiers freed, not %lu",
+			    (unsigned long long)l.calls, iters);
+		}
+		total = l.ns[0] + l.ns[1] + l.ns[2];
+		cv[r] = iters * 1e9 / total;
+		gv[r] = l.ns[0] / 1e3 / iters;
+		pv[r] = l.ns[1] / 1e3 / iters;
+		sv[r] = l.ns[2] / 1e3 / iters;
+	}
+	close(fd);
+	result("get-put", "cycle", "per-s", cv, repeats);
+	result("get-put", "get", "us", gv, repeats);
+	result("get-put", "put", "us", pv, repeats);
+	result("get-put", "synchronize", "us", sv, repeats);
+}
+
+/*
+ * Figures 4 and 5: each repetition measures both variants, each in a
+ * child of its own, so that slow drift of the machine hits both alike.
+ */
+struct e2e {
+	const char *figure;
+	int notifier;
+	/* Shared with the parent. */
+	double *out;
+};
+
+static int e2e_setup(int notifier)
+{
+	int fd = -1;
+
+	if (notifier) {
+		fd = dev_open();
+		dev_register(fd, MNB_KIND_KVM);
+	}
+	return fd;
+}
+
+static void touch(char *p, size_t len)
+{
+	size_t off;
+
+	for (off = 0; off < len; off += psize)
+		p[off] = 1;
+}
+
+static void e2e_child(void *arg)
+{
+	struct e2e *e = arg;
+	int fd = e2e_setup(e->notifier);
+	size_t len = 256 * MIB;
+	unsigned long i, iters;
+	double t;
+	char *p;
+
+	if (!strcmp(e->figure, "munmap-refault")) {
+		iters = scaled(4);
+		t = now();
+		for (i = 0; i < iters; i++) {
+			p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			if (p == MAP_FAILED)
+				die("mmap");
+			touch(p, len);
+			if (munmap(p, len))
+				die("munmap");
+		}
+		*e->out = iters * (len / MIB) / (now() - t);
+	} else if (!strcmp(e->figure, "mprotect-toggle")) {
+		iters = scaled(40);
+		p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			die("mmap");
+		touch(p, len);
+		t = now();
+		for (i = 0; i < iters; i++)
+			if (mprotect(p, len, i & 1 ? PROT_READ | PROT_WRITE :
+				     PROT_READ))
+				die("mprotect");
+		*e->out = iters / (now() - t);
+	} else {
+		len = 64 * MIB;
+		iters = scaled(40);
+		p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			die("mmap");
+		touch(p, len);
+		t = now();
+		for (i = 0; i < iters; i++) {
+			pid_t pid = fork();
+			int status;
+
+			if (pid < 0)
+				die("fork");
+			if (!pid)
+				_exit(0);
+			if (waitpid(pid, &status, 0) != pid || status)
+				die("waitpid");
+		}
+		*e->out = iters / (now() - t);
+	}
+	if (fd >= 0)
+		close(fd);
+}
+
+static void end_to_end(const char *figure, const char *unit)
+{
+	double v[2][MAX_REPEATS];
+	double *shared;
+	int r, n;
+
+	shared = mmap(NULL, psize, PROT_READ | PROT_WRITE,
+		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (shared == MAP_FAILED)
+		die("mmap");
+	for (r = 0; r < repeats; r++) {
+		for (n = 0; n < 2; n++) {
+			/* Alternate which variant goes first. */
+			int which = (n + r) & 1;
+			struct e2e e = {
+				.figure = figure,
+				.notifier = which,
+				.out = shared,
+			};
+
+			in_child(e2e_child, &e);
+			v[which][r] = *shared;
+		}
+	}
+	munmap(shared, psize);
+	result(figure, "notifier=0", unit, v[0], repeats);
+	result(figure, "notifier=1", unit, v[1], repeats);
+}
+
+int main(int argc, char **argv)
+{
+	static const long vmas[] = { 10, 100, 1000, 10000, 100000 };
+	unsigned int i;
+	FILE *f;
+	int opt;
+
+	while ((opt = getopt(argc, argv, "r:s:f:")) != -1) {
+		switch (opt) {
+		case 'r':
+			repeats = atoi(optarg);
+			break;
+		case 's':
+			scale = atof(optarg);
+			break;
+		case 'f':
+			if (nr_figures < 16)
+				figures[nr_figures++] = optarg;
+			break;
+		default:
+			fprintf(stderr,
+				"usage: %s [-r REPEATS] [-s SCALE] [-f FIGURE]...\n",
+				argv[0]);
+			return 2;
+		}
+	}
+	if (repeats < 1 || repeats > MAX_REPEATS || scale <= 0) {
+		fprintf(stderr, "bench: -r takes 1 to %d, -s a positive factor\n",
+			MAX_REPEATS);
+		return 2;
+	}
+	psize = sysconf(_SC_PAGESIZE);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+
+	/* 100,000 VMAs need more than the default map count. */
+	f = fopen("/proc/sys/vm/max_map_count", "w");
+	if (!f || fprintf(f, "%d\n", 262144) < 0 || fclose(f))
+		die("raising vm.max_map_count");
+
+	if (wanted("callout"))
+		in_child(callouts, NULL);
+	if (wanted("register"))
+		for (i = 0; i < sizeof(vmas) / sizeof(vmas[0]); i++)
+			in_child(registration, (void *)vmas[i]);
+	if (wanted("get-put"))
+		in_child(get_put, NULL);
+	if (wanted("munmap-refault"))
+		end_to_end("munmap-refault", "MiB/s");
+	if (wanted("mprotect-toggle"))
+		end_to_end("mprotect-toggle", "per-s");
+	if (wanted("fork-exit"))
+		end_to_end("fork-exit", "per-s");
+	return 0;
+}

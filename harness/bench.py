@@ -2,13 +2,15 @@
 # SPDX-License-Identifier: GPL-2.0
 """Compare the benchmark figures of the stock and the patched kernel.
 
-    bench.py --out DIR [options] KERNEL=CONSOLE_LOG...
+    bench.py --out DIR [options] KERNEL@PASS=CONSOLE_LOG...
 
 Reads the MNB-RESULT lines that tools/testing/selftests/mmu_notifier/bench
-printed on each guest's console (KERNEL is "stock" or "ours"; several logs
-of one kernel are pooled), and writes DIR/bench.md (the table), DIR/bench.png
-(register and unregister latency against the number of VMAs) and
-DIR/bench.json (every value). Prints the table.
+printed on each guest's console. KERNEL is "stock" or "ours"; PASS is
+"tcg" (timed with the guest clock under plain TCG) or "icount" (QEMU's
+instruction-counting clock); the logs of one kernel and pass are pooled.
+Writes DIR/bench.md (a table for each pass), DIR/bench.png (register and
+unregister latency against the number of VMAs) and DIR/bench.json (every
+value). Prints the tables.
 
 Exits 1 if a log shows that a benchmark did not run to its end: no
 MMUN-BENCH-END rc=0, a kernel splat, a watchdog, a missing figure.
@@ -47,6 +49,10 @@ ROWS = [
      ('<=', 0.1) if v == 1000 else None)
     for v in (10, 100, 1000, 10000, 100000)
 ] + [
+    ('register-busy', 'vmas=1000',
+     'Register, 1,000 VMAs, another process cycling get/put', None),
+    ('unregister-busy', 'vmas=1000',
+     'Unregister, 1,000 VMAs, another process cycling get/put', None),
     ('get-put', 'cycle', 'get + put + synchronize cycles', None),
     ('get-put', 'get', 'mmu_notifier_get()', None),
     ('get-put', 'put', 'mmu_notifier_put()', None),
@@ -124,109 +130,58 @@ def judge(target, ratio):
     return '1 ± %g' % val, 'met' if abs(ratio - 1) <= val else 'missed'
 
 
+PASSES = {
+    'tcg': 'Guest clock under TCG',
+    'icount': 'Instruction clock (QEMU -icount, 1 instruction = 1 ns)',
+}
+
+
 def plot(path, data):
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(7, 4.5), dpi=110)
+    passes = [p for p in PASSES if p in data]
+    fig, axes = plt.subplots(1, len(passes), figsize=(6.5 * len(passes), 4.8),
+                             dpi=110, squeeze=False)
     styles = {('stock', 'register'): ('tab:blue', 'o', '--'),
               ('ours', 'register'): ('tab:blue', 'o', '-'),
               ('stock', 'unregister'): ('tab:red', 's', '--'),
               ('ours', 'unregister'): ('tab:red', 's', '-')}
-    for (kernel, figure), (color, marker, line) in styles.items():
-        xs, ys, lo, hi = [], [], [], []
-        for (fig_, param), (unit, vals) in sorted(
-                data[kernel].items(), key=lambda kv: kv[0][1]):
-            if fig_ != figure:
+    for ax, pass_ in zip(axes[0], passes):
+        for (kernel, figure), (color, marker, line) in styles.items():
+            points = []
+            for (fig_, param), (unit, vals) in data[pass_][kernel].items():
+                if fig_ != figure:
+                    continue
+                med = statistics.median(vals)
+                points.append((int(param.split('=')[1]), med,
+                               med - min(vals), max(vals) - med))
+            if not points:
                 continue
-            n = int(param.split('=')[1])
-            med = statistics.median(vals)
-            xs.append(n)
-            ys.append(med)
-            lo.append(med - min(vals))
-            hi.append(max(vals) - med)
-        if not xs:
-            continue
-        order = sorted(range(len(xs)), key=lambda i: xs[i])
-        ax.errorbar([xs[i] for i in order], [ys[i] for i in order],
-                    yerr=[[lo[i] for i in order], [hi[i] for i in order]],
-                    color=color, marker=marker, linestyle=line, capsize=3,
-                    label='%s, %s core' % (figure, kernel))
-    ax.set_xscale('log')
-    ax.set_yscale('log')
-    ax.set_xlabel('VMAs in the mm')
-    ax.set_ylabel('latency (µs), median and min-max')
-    ax.set_title('MMU notifier registration against mm size')
-    ax.grid(True, which='both', alpha=0.3)
-    ax.legend()
+            points.sort()
+            ax.errorbar([p[0] for p in points], [p[1] for p in points],
+                        yerr=[[p[2] for p in points], [p[3] for p in points]],
+                        color=color, marker=marker, linestyle=line, capsize=3,
+                        label='%s, %s core' % (figure, kernel))
+        ax.set_xscale('log')
+        ax.set_yscale('log')
+        ax.set_xlabel('VMAs in the mm')
+        ax.set_ylabel('latency (µs): median, min-max')
+        ax.set_title(PASSES[pass_], fontsize=10)
+        ax.grid(True, which='both', alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.suptitle('MMU notifier (un)registration against mm size')
     fig.tight_layout()
     fig.savefig(path)
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument('--out', required=True)
-    ap.add_argument('--kernel-version', default='?')
-    ap.add_argument('--rounds', default='?')
-    ap.add_argument('--repeats', default='?')
-    ap.add_argument('--scale', default='1')
-    ap.add_argument('--no-plot', action='store_true')
-    ap.add_argument('logs', nargs='+')
-    args = ap.parse_args()
-
-    data = {'stock': {}, 'ours': {}}
-    for spec in args.logs:
-        kernel, _, path = spec.partition('=')
-        if kernel not in data or not path:
-            fail('a log is given as stock=PATH or ours=PATH, not %r' % spec)
-        for key, (unit, vals) in parse_log(path, kernel).items():
-            old = data[kernel].setdefault(key, (unit, []))
-            old[1].extend(vals)
-    for kernel in data:
-        if not data[kernel]:
-            fail('no log of the %s kernel' % kernel)
-    keys = set(data['stock']) | set(data['ours'])
-    for key in sorted(keys):
-        for kernel in data:
-            if key not in data[kernel]:
-                fail('%s %s: measured on one kernel only' % key)
-
-    known = [(r[0], r[1]) for r in ROWS]
-    rows = [r for r in ROWS if (r[0], r[1]) in keys]
-    rows += [(f, p, '%s %s' % (f, p), None) for f, p in sorted(keys)
-             if (f, p) not in known]
-
-    accel = 'KVM' if os.environ.get('MMUN_KVM') == '1' else 'TCG (-cpu max)'
-    cpu = '?'
-    try:
-        for l in open('/proc/cpuinfo'):
-            if l.startswith('model name'):
-                cpu = l.split(':', 1)[1].strip()
-                break
-    except OSError:
-        pass
-    head = [
-        '# MMU notifier core: ours against stock %s' % args.kernel_version,
-        '',
-        '- Date: %s' % datetime.date.today().isoformat(),
-        '- Host: %s, %d CPUs, %s' % (cpu, os.cpu_count() or 0, platform.machine()),
-        '- Guest: QEMU %s, 2 vCPUs on 2 NUMA nodes, 2 GiB; benchmark kernels '
-        '(harness/bench.config: no lock debugging)' % accel,
-        '- Method: %s boots of each kernel, alternated; %s repetitions a boot '
-        '(scale %s); median [min-max] over all of them. Ratio = ours/stock '
-        'of the medians; for /s and MiB/s higher is better, for times lower.'
-        % (args.rounds, args.repeats, args.scale),
-        '',
-        '| Figure | Unit | stock | ours | ours/stock | Target | |',
-        '|---|---|---|---|---|---|---|',
-    ]
-    table = []
-    summary = {}
+def table(data, rows):
+    """The markdown rows of one pass, and a summary of each row."""
+    out, summary = [], {}
     for fig, param, label, target in rows:
         unit = data['stock'][(fig, param)][0]
-        cells = []
-        med = {}
+        cells, med = [], {}
         for kernel in ('stock', 'ours'):
             vals = data[kernel][(fig, param)][1]
             med[kernel] = statistics.median(vals)
@@ -238,26 +193,105 @@ def main():
             'unit': unit, 'stock': data['stock'][(fig, param)][1],
             'ours': data['ours'][(fig, param)][1], 'ratio': ratio,
             'target': tgt, 'verdict': verdict}
-        table.append('| %s | %s | %s | %s | %.3f | %s | %s |' % (
+        out.append('| %s | %s | %s | %s | %.3f | %s | %s |' % (
             label, UNITS.get(unit, unit), cells[0], cells[1], ratio, tgt,
             verdict))
+    return out, summary
 
-    met = sum(1 for s in summary.values() if s['verdict'] == 'met')
-    missed = [k for k, s in summary.items() if s['verdict'] == 'missed']
-    tail = ['', 'Targets: %d met, %d missed%s' % (
-        met, len(missed), (' (' + ', '.join(missed) + ')') if missed else '')]
-    md = '\n'.join(head + table + tail) + '\n'
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--out', required=True)
+    ap.add_argument('--kernel-version', default='?')
+    ap.add_argument('--rounds', default='?')
+    ap.add_argument('--repeats', default='?')
+    ap.add_argument('--icount-repeats', default='?')
+    ap.add_argument('--scale', default='1')
+    ap.add_argument('--no-plot', action='store_true')
+    ap.add_argument('logs', nargs='+')
+    args = ap.parse_args()
+
+    data = {}
+    for spec in args.logs:
+        label, _, path = spec.partition('=')
+        kernel, _, pass_ = label.partition('@')
+        pass_ = pass_ or 'tcg'
+        if kernel not in ('stock', 'ours') or pass_ not in PASSES or not path:
+            fail('a log is given as stock@PASS=PATH or ours@PASS=PATH, '
+                 'PASS tcg or icount, not %r' % spec)
+        kdata = data.setdefault(pass_, {'stock': {}, 'ours': {}})[kernel]
+        for key, (unit, vals) in parse_log(path, kernel).items():
+            kdata.setdefault(key, (unit, []))[1].extend(vals)
+
+    known = [(r[0], r[1]) for r in ROWS]
+    accel = 'KVM' if os.environ.get('MMUN_KVM') == '1' else 'TCG (-cpu max)'
+    cpu = '?'
+    try:
+        for l in open('/proc/cpuinfo'):
+            if l.startswith('model name'):
+                cpu = l.split(':', 1)[1].strip()
+                break
+    except OSError:
+        pass
+    md = [
+        '# MMU notifier core: ours against stock %s' % args.kernel_version,
+        '',
+        '- Date: %s' % datetime.date.today().isoformat(),
+        '- Host: %s, %d CPUs, %s' % (cpu, os.cpu_count() or 0, platform.machine()),
+        '- Guest: QEMU %s, 2 vCPUs on 2 NUMA nodes, 2 GiB; the benchmark '
+        'program pinned to CPU 0; benchmark kernels (harness/bench.config: '
+        'no lock debugging, -O2)' % accel,
+        '- Method: median [min-max] of every repetition; ratio = ours/stock '
+        'of the medians; for /s and MiB/s higher is better, for times lower. '
+        'The guest is emulated, so ratios matter and absolute times do not.',
+    ]
+    summary = {}
+    for pass_ in PASSES:
+        if pass_ not in data:
+            continue
+        d = data[pass_]
+        for kernel in d:
+            if not d[kernel]:
+                fail('%s pass: no log of the %s kernel' % (pass_, kernel))
+        keys = set(d['stock']) | set(d['ours'])
+        for key in sorted(keys):
+            for kernel in d:
+                if key not in d[kernel]:
+                    fail('%s pass: %s %s measured on one kernel only'
+                         % ((pass_,) + key))
+        rows = [r for r in ROWS if (r[0], r[1]) in keys]
+        rows += [(f, p, '%s %s' % (f, p), None) for f, p in sorted(keys)
+                 if (f, p) not in known]
+        if pass_ == 'tcg':
+            how = ('%s boots of each kernel, alternated, %s repetitions a '
+                   'boot (scale %s)' % (args.rounds, args.repeats, args.scale))
+        else:
+            how = ('one boot of each kernel, %s repetitions (scale %s); '
+                   'deterministic, so min and max meet'
+                   % (args.icount_repeats, args.scale))
+        lines, summ = table(d, rows)
+        met = sum(1 for v in summ.values() if v['verdict'] == 'met')
+        missed = [k for k, v in summ.items() if v['verdict'] == 'missed']
+        md += ['', '## %s' % PASSES[pass_], '', how, '',
+               '| Figure | Unit | stock | ours | ours/stock | Target | |',
+               '|---|---|---|---|---|---|---|'] + lines + [
+               '', 'Targets: %d met, %d missed%s' % (
+                   met, len(missed),
+                   (' (' + ', '.join(missed) + ')') if missed else '')]
+        summary[pass_] = summ
+    md = '\n'.join(md) + '\n'
 
     os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.out, 'bench.md'), 'w') as f:
         f.write(md)
     with open(os.path.join(args.out, 'bench.json'), 'w') as f:
         json.dump(summary, f, indent=1, ensure_ascii=False)
-    if not args.no_plot and any(k[0] in ('register', 'unregister') for k in keys):
-        plot(os.path.join(args.out, 'bench.png'), data)
+    png = os.path.join(args.out, 'bench.png')
+    if not args.no_plot and any(k[0] in ('register', 'unregister')
+                                for d in data.values() for k in d['stock']):
+        plot(png, data)
     print(md, end='')
-    print('table: %s, plot: %s' % (os.path.join(args.out, 'bench.md'),
-                                   os.path.join(args.out, 'bench.png')))
+    print('table: %s, plot: %s' % (os.path.join(args.out, 'bench.md'), png))
 
 
 if __name__ == '__main__':

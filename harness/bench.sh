@@ -6,27 +6,34 @@
 # compare. Figures, not tests: the run fails only if a benchmark could not
 # run, never because a figure is slow.
 #
-# Variables: BENCH_ROUNDS boots of each kernel, alternated stock, ours,
-# stock, ours... (default 2); BENCH_REPEATS repetitions of each figure in
-# a boot (default 5); BENCH_SCALE multiplies the iterations of each
-# repetition (default 1); BENCH_FIGURES, a comma-separated list, picks
-# figures (default all). The results, the table and the plot go to
-# $BUILD/bench.
+# Two passes. The first times with the guest's clock under plain TCG, as
+# QEMU's host threads run it: BENCH_ROUNDS boots of each kernel, alternated
+# stock, ours, stock, ours... (default 2), BENCH_REPEATS repetitions of each
+# figure a boot (default 5). The second boots each kernel once with QEMU's
+# -icount, where guest time counts instructions and is free of host noise,
+# with BENCH_ICOUNT_REPEATS repetitions (default 3; 0 leaves the pass out).
+# BENCH_SCALE multiplies the iterations of each repetition (default 1);
+# BENCH_FIGURES, a comma-separated list, picks figures (default all). The
+# results, the table and the plot go to $BUILD/bench.
 
 . "$(dirname "$0")/lib.sh"
 
 rounds=${BENCH_ROUNDS:-2}
 repeats=${BENCH_REPEATS:-5}
+icount_repeats=${BENCH_ICOUNT_REPEATS:-3}
 scale=${BENCH_SCALE:-1}
 figures=${BENCH_FIGURES:-}
 out=$BUILD/bench
 t0=$(date +%s)
 
 bash "$ROOT/harness/deps.sh" bench
-args="-r,$repeats,-s,$scale"
-for f in ${figures//,/ }; do
-	args+=",-f,$f"
-done
+bench_args() {
+	local args="-r,$1,-s,$scale" f
+	for f in ${figures//,/ }; do
+		args+=",-f,$f"
+	done
+	echo "$args"
+}
 
 for k in stock ours; do
 	KERNEL=$k BUILD=$out bash "$ROOT/harness/tree.sh"
@@ -34,18 +41,32 @@ for k in stock ours; do
 done
 say "benchmark kernels built in $(( $(date +%s) - t0 ))s"
 
+# boot KERNEL PASS N REPEATS [VAR=VALUE...]: one benchmark boot.
 logs=()
+boot() {
+	local k=$1 pass=$2 n=$3 reps=$4
+	shift 4
+	env "$@" KERNEL="$k" BUILD="$out" MMUN_APPEND="mmun.bench=$(bench_args "$reps")" \
+		bash "$ROOT/harness/run.sh" bench
+	mv "$out/$k/console-bench.log" "$out/$k/console-bench-$pass-$n.log"
+	logs+=("$k@$pass=$out/$k/console-bench-$pass-$n.log")
+}
+
 rm -f "$out"/*/console-bench-*.log
 for ((i = 1; i <= rounds; i++)); do
 	for k in stock ours; do
-		KERNEL=$k BUILD=$out MMUN_APPEND="mmun.bench=$args" \
-			bash "$ROOT/harness/run.sh" bench
-		mv "$out/$k/console-bench.log" "$out/$k/console-bench-$i.log"
-		logs+=("$k=$out/$k/console-bench-$i.log")
+		boot $k tcg "$i" "$repeats"
 	done
 done
+if [ "$icount_repeats" -gt 0 ]; then
+	for k in stock ours; do
+		boot $k icount 1 "$icount_repeats" MMUN_ICOUNT=1
+	done
+fi
 say "benchmarks ran in $(( $(date +%s) - t0 ))s"
 
-exec python3 "$ROOT/harness/bench.py" --out "$out" \
+# The system python: matplotlib comes from Debian (deps.sh bench).
+exec /usr/bin/python3 "$ROOT/harness/bench.py" --out "$out" \
 	--kernel-version "$(cat "$out/ours/obj/include/config/kernel.release")" \
-	--rounds "$rounds" --repeats "$repeats" --scale "$scale" "${logs[@]}"
+	--rounds "$rounds" --repeats "$repeats" --icount-repeats "$icount_repeats" \
+	--scale "$scale" "${logs[@]}"

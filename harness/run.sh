@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 # Boot $BUILD/$KERNEL under QEMU and keep the whole console log.
 #
-#   run.sh MODE    MODE is "check" (the suites) or "demo"
+#   run.sh MODE    MODE is "check" (the suites), "demo" or "bench"
 #
-# TCG by default (-accel tcg -cpu max); MMUN_KVM=1 asks for KVM. The guest
+# TCG by default (-accel tcg -cpu max); MMUN_KVM=1 asks for KVM, MMUN_ICOUNT=1
+# for TCG with an instruction-counting clock (make bench). The guest
 # has 2 vCPUs on 2 NUMA nodes of MMUN_NODE_MEM each, one socket a node (two
 # nodes sharing a socket's last-level cache make the scheduler WARN), a zram
 # swap device (set up by its init) and reserved hugetlb pages. A watchdog ends a guest
@@ -20,6 +21,10 @@ log=$FLAVOR_DIR/console-$mode.log
 
 if [ "${MMUN_KVM:-0}" = 1 ]; then
 	accel=(-accel kvm -cpu host)
+elif [ "${MMUN_ICOUNT:-0}" = 1 ]; then
+	# Guest time is the count of instructions run (one a nanosecond),
+	# and idle time is skipped: a deterministic clock for benchmarks.
+	accel=(-accel tcg -cpu max -icount shift=0,sleep=off)
 else
 	accel=(-accel tcg -cpu max)
 fi

@@ -270,46 +270,74 @@ static void mn_itree_release(struct mmu_notifier_subscriptions *subs,
 
 /* Plain notifiers: the callouts. */
 
-static int mn_hlist_invalidate_start(struct mmu_notifier_subscriptions *subs,
-				     struct mmu_notifier_range *range)
+static int mn_call_start(struct mmu_notifier *sub,
+			 const struct mmu_notifier_range *range)
+{
+	int err;
+
+	if (mmu_notifier_range_blockable(range))
+		return sub->ops->invalidate_range_start(sub, range);
+	non_block_start();
+	err = sub->ops->invalidate_range_start(sub, range);
+	non_block_end();
+	return err;
+}
+
+/*
+ * A start of @failed returned @err: give the rest their starts, then end
+ * every start that succeeded, as the caller gets no end. Only a
+ * non-blockable start may fail, with -EAGAIN, and its notifier can have no
+ * end: nothing tells it that this start failed.
+ */
+static noinline int
+mn_hlist_start_failed(struct mmu_notifier_subscriptions *subs,
+		      const struct mmu_notifier_range *range,
+		      struct mmu_notifier *failed, int err)
 {
 	bool blockable = mmu_notifier_range_blockable(range);
-	struct mmu_notifier *sub;
-	int ret = 0;
+	struct mmu_notifier *sub = failed;
+	int ret = err;
 
-	hlist_for_each_entry(sub, &subs->list, hlist) {
+	do {
 		const struct mmu_notifier_ops *ops = sub->ops;
-		int err;
 
-		if (!ops->invalidate_range_start)
-			continue;
-		if (!blockable)
-			non_block_start();
-		err = ops->invalidate_range_start(sub, range);
-		if (!blockable)
-			non_block_end();
-		if (!err)
-			continue;
+		if (sub != failed) {
+			if (!ops->invalidate_range_start)
+				continue;
+			err = mn_call_start(sub, range);
+			if (!err)
+				continue;
+			ret = err;
+		}
 		pr_info("%pS callback failed with %d in %sblockable context\n",
 			ops->invalidate_range_start, err,
 			blockable ? "" : "non-");
-		/*
-		 * Only a non-blockable start may fail, with -EAGAIN, and its
-		 * notifier can have no end: nothing tells it that this start
-		 * failed. Every notifier still gets its start.
-		 */
 		WARN_ON(blockable || err != -EAGAIN);
 		WARN_ON(ops->invalidate_range_end);
-		ret = err;
-	}
-	if (!ret)
-		return 0;
+	} while ((sub = hlist_entry_safe(sub->hlist.next, struct mmu_notifier,
+					 hlist)));
 
-	/* The caller gets no end: end the starts that succeeded here. */
 	hlist_for_each_entry(sub, &subs->list, hlist)
 		if (sub->ops->invalidate_range_end)
 			sub->ops->invalidate_range_end(sub, range);
 	return ret;
+}
+
+static int mn_hlist_invalidate_start(struct mmu_notifier_subscriptions *subs,
+				     struct mmu_notifier_range *range)
+{
+	struct mmu_notifier *sub;
+	int err;
+
+	/* The failure path is out of line, so this loop stays short. */
+	hlist_for_each_entry(sub, &subs->list, hlist) {
+		if (!sub->ops->invalidate_range_start)
+			continue;
+		err = mn_call_start(sub, range);
+		if (unlikely(err))
+			return mn_hlist_start_failed(subs, range, sub, err);
+	}
+	return 0;
 }
 
 int __mmu_notifier_invalidate_range_start(struct mmu_notifier_range *range)

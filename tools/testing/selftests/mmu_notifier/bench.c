@@ -20,7 +20,9 @@
  *			makes one pair, with the same notifiers
  *  register, unregister
  *			one (un)registration on an mm with v VMAs, each
- *			with a page of anonymous memory (an anon_vma)
+ *			with a page of anonymous memory (an anon_vma);
+ *			-busy: at 1,000 VMAs, while another process on the
+ *			other CPU cycles a shared notifier of its own
  *  get-put		cycles of mmu_notifier_get(), mmu_notifier_put()
  *			and mmu_notifier_synchronize(); get, put and
  *			synchronize: the time of each step
@@ -31,9 +33,12 @@
  *  fork-exit		fork and exit of a child of a 64 MiB process and
  *			waiting for it, likewise
  *
- * Usage: bench [-r REPEATS] [-s SCALE] [-f FIGURE]...
+ * Usage: bench [-r REPEATS] [-s SCALE] [-c CPU] [-f FIGURE]...
  * SCALE multiplies the iterations within each repetition; -f picks
- * figures (default all).
+ * figures (default all). The program and its children run on CPU
+ * (default 0; -1 leaves them free): a process that moved between CPUs
+ * makes every TLB flush of its mm an IPI, which would swamp what is
+ * measured.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -45,6 +50,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sched.h>
+#include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -258,6 +265,23 @@ static int count_vmas(void)
 	return n;
 }
 
+/* Cycle a shared notifier on this process's mm until killed. */
+static void churn(void)
+{
+	int fd = open(MNB_DEV, O_RDWR | O_CLOEXEC);
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(1, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+	for (;;) {
+		struct mnb_loop l = { .iterations = 1 };
+
+		if (fd < 0 || ioctl(fd, MNB_GET_PUT, &l))
+			_exit(1);
+	}
+}
+
 static void registration(void *arg)
 {
 	long want = (long)arg, have = count_vmas(), i;
@@ -295,10 +319,32 @@ static void registration(void *arg)
 		rv[r] = dev_register(fd, MNB_KIND_COUNT) / 1e3;
 		uv[r] = dev_unregister(fd) / 1e3;
 	}
-	close(fd);
 	snprintf(param, sizeof(param), "vmas=%ld", want);
 	result("register", param, "us", rv, repeats);
 	result("unregister", param, "us", uv, repeats);
+
+	/*
+	 * The same on a busy machine: another process on the other CPU
+	 * cycles a shared notifier of its own mm all along (get, put,
+	 * synchronize), as processes that come and go with notifiers do.
+	 */
+	if (want == 1000) {
+		pid_t churner = fork();
+
+		if (churner < 0)
+			die("fork");
+		if (!churner)
+			churn();
+		for (r = 0; r < repeats; r++) {
+			rv[r] = dev_register(fd, MNB_KIND_COUNT) / 1e3;
+			uv[r] = dev_unregister(fd) / 1e3;
+		}
+		kill(churner, SIGKILL);
+		waitpid(churner, NULL, 0);
+		result("register-busy", param, "us", rv, repeats);
+		result("unregister-busy", param, "us", uv, repeats);
+	}
+	close(fd);
 }
 
 /* Figure 3: get/put/synchronize. */
@@ -457,10 +503,10 @@ int main(int argc, char **argv)
 {
 	static const long vmas[] = { 10, 100, 1000, 10000, 100000 };
 	unsigned int i;
+	int opt, cpu = 0;
 	FILE *f;
-	int opt;
 
-	while ((opt = getopt(argc, argv, "r:s:f:")) != -1) {
+	while ((opt = getopt(argc, argv, "r:s:c:f:")) != -1) {
 		switch (opt) {
 		case 'r':
 			repeats = atoi(optarg);
@@ -468,13 +514,16 @@ int main(int argc, char **argv)
 		case 's':
 			scale = atof(optarg);
 			break;
+		case 'c':
+			cpu = atoi(optarg);
+			break;
 		case 'f':
 			if (nr_figures < 16)
 				figures[nr_figures++] = optarg;
 			break;
 		default:
 			fprintf(stderr,
-				"usage: %s [-r REPEATS] [-s SCALE] [-f FIGURE]...\n",
+				"usage: %s [-r REPEATS] [-s SCALE] [-c CPU] [-f FIGURE]...\n",
 				argv[0]);
 			return 2;
 		}
@@ -486,6 +535,14 @@ int main(int argc, char **argv)
 	}
 	psize = sysconf(_SC_PAGESIZE);
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (cpu >= 0) {
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		CPU_SET(cpu, &set);
+		if (sched_setaffinity(0, sizeof(set), &set))
+			die("pinning to CPU %d", cpu);
+	}
 
 	/* 100,000 VMAs need more than the default map count. */
 	f = fopen("/proc/sys/vm/max_map_count", "w");

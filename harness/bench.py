@@ -287,11 +287,13 @@ def main():
     with open(os.path.join(args.out, 'bench.json'), 'w') as f:
         json.dump(summary, f, indent=1, ensure_ascii=False)
     png = os.path.join(args.out, 'bench.png')
+    where = 'table: %s' % os.path.join(args.out, 'bench.md')
     if not args.no_plot and any(k[0] in ('register', 'unregister')
                                 for d in data.values() for k in d['stock']):
         plot(png, data)
+        where += ', plot: %s' % png
     print(md, end='')
-    print('table: %s, plot: %s' % (os.path.join(args.out, 'bench.md'), png))
+    print(where)
 
 
 if __name__ == '__main__':

@@ -16,6 +16,8 @@ bash "$ROOT/harness/tree.sh"
 # The report parser must see every way a run can fail before it is trusted.
 python3 "$ROOT/harness/report_test.py" "$SRC" > "$FLAVOR_DIR/report_test.log" 2>&1 ||
 	{ cat "$FLAVOR_DIR/report_test.log" >&2; die "harness/report_test.py failed"; }
+python3 "$ROOT/harness/bench_test.py" > "$FLAVOR_DIR/bench_test.log" 2>&1 ||
+	{ cat "$FLAVOR_DIR/bench_test.log" >&2; die "harness/bench_test.py failed"; }
 bash "$ROOT/harness/build.sh"
 phase "build ($KERNEL)"
 # Every in-tree user of the interface must still compile. COMPAT=0 leaves

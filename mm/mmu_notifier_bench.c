@@ -11,6 +11,7 @@
  * around it. Nothing here is specific to one core: it uses only the
  * interface of Linux 6.12, so the same program measures any core.
  */
+#include <linux/bits.h>
 #include <linux/debugfs.h>
 #include <linux/fs.h>
 #include <linux/init.h>
@@ -29,8 +30,8 @@
 
 #include "mmu_notifier_bench.h"
 
-#define MNB_MAX_CALLOUTS	(1ULL << 28)
-#define MNB_MAX_GET_PUT		(1ULL << 20)
+#define MNB_MAX_CALLOUTS	BIT_ULL(28)
+#define MNB_MAX_GET_PUT		BIT_ULL(20)
 
 struct mnb_notifier {
 	struct mmu_notifier mn;

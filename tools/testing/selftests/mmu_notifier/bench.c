@@ -60,7 +60,10 @@
 
 #define MNB_DEV "/sys/kernel/debug/mmu_notifier_bench"
 #define MAX_REPEATS 101
-#define MIB (1UL << 20)
+#define MIB (1024UL * 1024)
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#endif
 
 static int repeats = 7;
 static double scale = 1.0;
@@ -94,7 +97,7 @@ static double now(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
+	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 static int wanted(const char *figure)
@@ -235,7 +238,7 @@ static void callouts(void *unused)
 	unsigned int i;
 
 	callouts_measure(fd, "n=0", 0);
-	for (i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(counts); i++) {
 		while (registered < counts[i]) {
 			dev_register(fd, MNB_KIND_COUNT);
 			registered++;
@@ -552,7 +555,7 @@ int main(int argc, char **argv)
 	if (wanted("callout"))
 		in_child(callouts, NULL);
 	if (wanted("register"))
-		for (i = 0; i < sizeof(vmas) / sizeof(vmas[0]); i++)
+		for (i = 0; i < ARRAY_SIZE(vmas); i++)
 			in_child(registration, (void *)vmas[i]);
 	if (wanted("get-put"))
 		in_child(get_put, NULL);

@@ -285,13 +285,24 @@ static void churn(void)
 	}
 }
 
+/* Register and unregister a notifier @repeats times, in microseconds. */
+static void register_cycles(int fd, double *rv, double *uv)
+{
+	int r;
+
+	for (r = 0; r < repeats; r++) {
+		rv[r] = dev_register(fd, MNB_KIND_COUNT) / 1e3;
+		uv[r] = dev_unregister(fd) / 1e3;
+	}
+}
+
 static void registration(void *arg)
 {
 	long want = (long)arg, have = count_vmas(), i;
 	double rv[MAX_REPEATS], uv[MAX_REPEATS];
 	char param[32];
 	char *base;
-	int fd, r;
+	int fd;
 
 	/* Pages at a stride of two, so that no two VMAs merge. */
 	if (want > have) {
@@ -318,10 +329,7 @@ static void registration(void *arg)
 	}
 
 	fd = dev_open();
-	for (r = 0; r < repeats; r++) {
-		rv[r] = dev_register(fd, MNB_KIND_COUNT) / 1e3;
-		uv[r] = dev_unregister(fd) / 1e3;
-	}
+	register_cycles(fd, rv, uv);
 	snprintf(param, sizeof(param), "vmas=%ld", want);
 	result("register", param, "us", rv, repeats);
 	result("unregister", param, "us", uv, repeats);
@@ -338,10 +346,7 @@ static void registration(void *arg)
 			die("fork");
 		if (!churner)
 			churn();
-		for (r = 0; r < repeats; r++) {
-			rv[r] = dev_register(fd, MNB_KIND_COUNT) / 1e3;
-			uv[r] = dev_unregister(fd) / 1e3;
-		}
+		register_cycles(fd, rv, uv);
 		kill(churner, SIGKILL);
 		waitpid(churner, NULL, 0);
 		result("register-busy", param, "us", rv, repeats);
@@ -412,6 +417,18 @@ static void touch(char *p, size_t len)
 		p[off] = 1;
 }
 
+/* Anonymous private memory of @len bytes, every page written once. */
+static char *populated(size_t len)
+{
+	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		die("mmap");
+	touch(p, len);
+	return p;
+}
+
 static void e2e_child(void *arg)
 {
 	struct e2e *e = arg;
@@ -425,22 +442,14 @@ static void e2e_child(void *arg)
 		iters = scaled(4);
 		t = now();
 		for (i = 0; i < iters; i++) {
-			p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-			if (p == MAP_FAILED)
-				die("mmap");
-			touch(p, len);
+			p = populated(len);
 			if (munmap(p, len))
 				die("munmap");
 		}
 		*e->out = iters * (len / MIB) / (now() - t);
 	} else if (!strcmp(e->figure, "mprotect-toggle")) {
 		iters = scaled(40);
-		p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (p == MAP_FAILED)
-			die("mmap");
-		touch(p, len);
+		p = populated(len);
 		t = now();
 		for (i = 0; i < iters; i++)
 			if (mprotect(p, len, i & 1 ? PROT_READ | PROT_WRITE :
@@ -450,11 +459,7 @@ static void e2e_child(void *arg)
 	} else {
 		len = 64 * MIB;
 		iters = scaled(40);
-		p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (p == MAP_FAILED)
-			die("mmap");
-		touch(p, len);
+		p = populated(len);
 		t = now();
 		for (i = 0; i < iters; i++) {
 			pid_t pid = fork();

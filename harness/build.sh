@@ -21,30 +21,42 @@ else
 	# Options of the series itself exist only in the patched tree.
 	[ "$KERNEL" = ours ] && fragments+=("$ROOT/harness/ours.config")
 fi
+[ "$SLEEPABLE" = n ] && fragments+=("$ROOT/harness/nosleep.config")
 [ -n "${EXTRA_CONFIG:-}" ] && fragments+=("$EXTRA_CONFIG")
 
-say "configuring ($KERNEL): tinyconfig + ${fragments[*]##*/}"
+say "configuring ($FLAVOR): tinyconfig + ${fragments[*]##*/}"
 kmake tinyconfig >/dev/null
 "$SRC/scripts/kconfig/merge_config.sh" -m -O "$OBJ" "$OBJ/.config" "${fragments[@]}" \
 	> "$FLAVOR_DIR/merge_config.log" 2>&1 || die "merge_config failed: $FLAVOR_DIR/merge_config.log"
 kmake olddefconfig
+# Every symbol a fragment sets must have the value of the last fragment
+# that sets it.
 missing=0
+declare -A want from
 for f in "${fragments[@]}"; do
 	while IFS= read -r line; do
-		sym=${line#\# }; sym=${sym%%[= ]*}
 		case "$line" in
-		CONFIG_*=*) grep -qxF "$line" "$OBJ/.config" ;;
-		'# CONFIG_'*' is not set') ! grep -q "^$sym=" "$OBJ/.config" ;;
+		CONFIG_*=*|'# CONFIG_'*' is not set') ;;
 		*) continue ;;
-		esac || {
-			echo "config: ${f##*/} asks for '$line', the kernel got: $(grep -E "^(# )?$sym[= ]" "$OBJ/.config" || echo unset)" >&2
-			missing=1
-		}
+		esac
+		sym=${line#\# }; sym=${sym%%[= ]*}
+		want[$sym]=$line
+		from[$sym]=${f##*/}
 	done < "$f"
+done
+for sym in "${!want[@]}"; do
+	line=${want[$sym]}
+	case "$line" in
+	CONFIG_*=*) grep -qxF "$line" "$OBJ/.config" ;;
+	*) ! grep -q "^$sym=" "$OBJ/.config" ;;
+	esac || {
+		echo "config: ${from[$sym]} asks for '$line', the kernel got: $(grep -E "^(# )?$sym[= ]" "$OBJ/.config" || echo unset)" >&2
+		missing=1
+	}
 done
 [ "$missing" = 0 ] || die "the config fragments could not be satisfied (a typo or a missing dependency)"
 
-say "building the kernel ($KERNEL) with $JOBS jobs"
+say "building the kernel ($FLAVOR) with $JOBS jobs"
 kmake bzImage modules
 kmake headers_install >/dev/null
 rel=$(cat "$OBJ/include/config/kernel.release")
@@ -56,19 +68,28 @@ kmake modules_install INSTALL_MOD_PATH="$root" INSTALL_MOD_STRIP=1 >/dev/null
 
 # Static test binaries. The selftest collections build with their own
 # kselftest Makefiles and install the kselftest runner with them.
-say "building the selftests ($KERNEL)"
+say "building the selftests ($FLAVOR)"
 ks=$root/kselftest
 LDFLAGS=-static make -s -C "$SRC/tools/testing/selftests" O="$OBJ" \
 	TARGETS=mmu_notifier INSTALL_PATH="$ks" install >/dev/null
 # The upstream HMM selftest: only hmm-tests of the mm collection, with the
 # flags of its Makefile; the guest loads test_hmm the way test_hmm.sh does.
-mkdir -p "$ks/mm"
-st=$SRC/tools/testing/selftests
-gcc -static -Wall -O2 -U_FORTIFY_SOURCE -D_GNU_SOURCE= -I "$SRC" \
-	-isystem "$OBJ/usr/include" -isystem "$SRC/tools/include/uapi" \
-	-o "$ks/mm/hmm-tests" "$st/mm/hmm-tests.c" -lrt -lpthread -lm
-cp "$st/mm/settings" "$ks/mm/settings"
-echo "mm:hmm-tests" >> "$ks/kselftest-list.txt"
+# A kernel without test_hmm (SLEEPABLE=n) leaves it out, and the guest
+# says why (/etc/left-out).
+if grep -q '^CONFIG_TEST_HMM=' "$OBJ/.config"; then
+	mkdir -p "$ks/mm"
+	st=$SRC/tools/testing/selftests
+	gcc -static -Wall -O2 -U_FORTIFY_SOURCE -D_GNU_SOURCE= -I "$SRC" \
+		-isystem "$OBJ/usr/include" -isystem "$SRC/tools/include/uapi" \
+		-o "$ks/mm/hmm-tests" "$st/mm/hmm-tests.c" -lrt -lpthread -lm
+	cp "$st/mm/settings" "$ks/mm/settings"
+	echo "mm:hmm-tests" >> "$ks/kselftest-list.txt"
+	: > "$root/etc/left-out"
+else
+	echo "hmm-tests: CONFIG_TEST_HMM selects HMM_MIRROR, whose users sleep in their notifiers and depend on CONFIG_MMU_NOTIFIER_SLEEPABLE" \
+		> "$root/etc/left-out"
+	say "left out ($FLAVOR): $(cat "$root/etc/left-out")"
+fi
 gcc -static -Wall -O2 -o "$root/usr/bin/timeout" "$ROOT/harness/timeout.c"
 
 # busybox, the init script and the harness's exclusions.
@@ -78,8 +99,8 @@ for applet in $(/bin/busybox --list-full); do
 done
 install -m 0755 "$ROOT/harness/init" "$root/init"
 grep -v '^#' "$ROOT/harness/hmm.exclude" | awk 'NF {print $1, $2}' > "$root/etc/hmm.exclude"
-echo "$KERNEL" > "$root/etc/flavor"
+echo "$FLAVOR" > "$root/etc/flavor"
 
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) > "$FLAVOR_DIR/initramfs.cpio"
 cp "$OBJ/arch/x86/boot/bzImage" "$FLAVOR_DIR/bzImage"
-say "built linux $rel ($KERNEL): $FLAVOR_DIR/bzImage, initramfs $(du -h "$FLAVOR_DIR/initramfs.cpio" | cut -f1)"
+say "built linux $rel ($FLAVOR): $FLAVOR_DIR/bzImage, initramfs $(du -h "$FLAVOR_DIR/initramfs.cpio" | cut -f1)"

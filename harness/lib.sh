@@ -3,6 +3,7 @@
 #
 # KERNEL   ours (the series applied) or stock (unpatched 6.12, plus only
 #          the series entries marked "# stock": the test files)
+# SLEEPABLE y (default) or n: CONFIG_MMU_NOTIFIER_SLEEPABLE of "ours"
 # BUILD    build folder (default: build/ in the repository)
 # CACHE    where the pristine tree and ccache live, outside git
 #          (default: $XDG_CACHE_HOME/mmu-notifier or ~/.cache/mmu-notifier)
@@ -18,8 +19,19 @@ esac
 BUILD=${BUILD:-$ROOT/build}
 CACHE=${CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mmu-notifier}
 TARBALL=${TARBALL:-/usr/src/linux-source-6.12.tar.xz}
-FLAVOR_DIR=$BUILD/$KERNEL
-SRC=$FLAVOR_DIR/src
+# SLEEPABLE=n builds the patched kernel with CONFIG_MMU_NOTIFIER_SLEEPABLE
+# off (spinning anon_vma locks), from the same tree, in $BUILD/ours-nosleep.
+SLEEPABLE=${SLEEPABLE:-y}
+case "$KERNEL/$SLEEPABLE" in
+ours/y|ours/n|stock/y) ;;
+stock/n) echo "harness: the stock kernel has no CONFIG_MMU_NOTIFIER_SLEEPABLE: SLEEPABLE=n needs KERNEL=ours" >&2; exit 2 ;;
+*) echo "harness: SLEEPABLE must be 'y' or 'n', not '$SLEEPABLE'" >&2; exit 2 ;;
+esac
+FLAVOR=$KERNEL
+[ "$SLEEPABLE" = n ] && FLAVOR=$KERNEL-nosleep
+TREE_DIR=$BUILD/$KERNEL
+SRC=$TREE_DIR/src
+FLAVOR_DIR=$BUILD/$FLAVOR
 OBJ=$FLAVOR_DIR/obj
 JOBS=${JOBS:-$(($(nproc) + 1))}
 

@@ -222,7 +222,7 @@ def reach(src, lines, flavor, res, out):
     sites = call_sites(src)
     reached = reached_sites(src, sites, lines, 'MMUN-SITES')
     if reached is None:
-        if flavor == 'ours':
+        if flavor.startswith('ours'):
             res.add('harness', 'call-site reach', 'FAIL',
                     'the guest listed no call sites')
         return
@@ -324,6 +324,11 @@ def main():
 
     start = lines[init].split() if init is not None else []
     flavor = start[-1] if len(start) >= 3 else ''
+    # Only the kernel with non-sleeping notifiers lacks a suite.
+    if (any(l.startswith('MMUN-LEFT-OUT ') for l in lines) and
+            not flavor.endswith('-nosleep')):
+        res.add('harness', 'no suite left out of this kernel', 'FAIL',
+                'flavour %r' % flavor)
     if mode == 'check':
         reach(src, [TIMESTAMP.sub('', l) for l in lines], flavor, res,
               os.path.join(os.path.dirname(results_file),
@@ -365,6 +370,12 @@ def main():
         for suite, name, status, note in bad:
             print('  %-4s %s: %s%s' % (status, suite, name,
                                        ' (' + note + ')' if note else ''))
+    left_out = [l[len('MMUN-LEFT-OUT '):] for l in lines
+                if l.startswith('MMUN-LEFT-OUT ')]
+    if left_out:
+        print('\nLeft out of this kernel (not run, not counted):')
+        for l in left_out:
+            print('  ' + l)
     if reports:
         print('\nKernel reports in the console log (%s):' % log)
         for l in reports[:40]:

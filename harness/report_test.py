@@ -224,6 +224,22 @@ class Report(unittest.TestCase):
             self.sites_block(0.9) + DONE)
         self.assertEqual((rc, counts), (0, [8, 0, 0]), out)
 
+    def test_left_out_on_nosleep_is_reported(self):
+        rc, counts, out = self.run_report(
+            KUNIT_OK + INIT_OURS.replace('ours', 'ours-nosleep') +
+            kselftest(GOOD_PROGRAM) + self.sites_block(0.9) +
+            "MMUN-LEFT-OUT hmm-tests: no test_hmm\n" + DONE)
+        self.assertEqual((rc, counts), (0, [8, 0, 0]), out)
+        self.assertIn('Left out of this kernel', out)
+        self.assertIn('hmm-tests: no test_hmm', out)
+
+    def test_left_out_elsewhere_fails(self):
+        rc, counts, out = self.run_report(
+            KUNIT_OK + INIT + kselftest(GOOD_PROGRAM) +
+            "MMUN-LEFT-OUT hmm-tests: no test_hmm\n" + DONE)
+        self.assertEqual((rc, counts[1]), (1, 1), out)
+        self.assertIn('no suite left out of this kernel', out)
+
 
 if __name__ == '__main__':
     SRC = sys.argv.pop(1)

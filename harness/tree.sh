@@ -18,7 +18,7 @@
 
 pristine=$(pristine_dir)
 ver=$(kernel_version "$pristine")
-mkdir -p "$FLAVOR_DIR"
+mkdir -p "$TREE_DIR"
 
 mapfile -t entries < <(series_entries "$KERNEL")
 for e in "${entries[@]}"; do
@@ -33,7 +33,7 @@ if [ -f "$SRC/.series-stamp" ] && [ "$(cat "$SRC/.series-stamp")" = "$stamp" ]; 
 	exit 0
 fi
 
-new=$FLAVOR_DIR/src.new
+new=$TREE_DIR/src.new
 rm -rf "$new"
 say "linux-$ver ($KERNEL): copying the pristine tree"
 cp -al "$pristine" "$new"

@@ -2,14 +2,16 @@
 #
 # make                 build the patched 6.12 kernel, boot it under QEMU,
 #                      show the demonstration, export the series as mails
-# make check           the test suites in the guest; one summary line
+# make check           the test suites in the guest, on the patched kernel
+#                      built with CONFIG_MMU_NOTIFIER_SLEEPABLE=y and =n;
+#                      one summary line for both (SLEEPABLE=y or n: one)
 # make check KERNEL=stock
 #                      the same suites on the unpatched 6.12 kernel
 # make compat          compile every in-tree user of the notifier interface
 # make bench           the benchmarks on the stock and the patched kernel,
 #                      side by side: a table and a plot in $(BUILD)/bench
 #
-# Variables: KERNEL=ours|stock, BUILD (build folder), CACHE (pristine tree
+# Variables: KERNEL=ours|stock, SLEEPABLE=y|n, BUILD (build folder), CACHE (pristine tree
 # and ccache), MMUN_KVM=1 (KVM instead of TCG), MMUN_TIMEOUT (watchdog, s).
 
 KERNEL ?= ours
@@ -17,6 +19,9 @@ BUILD ?= $(CURDIR)/build
 export KERNEL BUILD
 ifdef CACHE
 export CACHE
+endif
+ifdef SLEEPABLE
+export SLEEPABLE
 endif
 
 .PHONY: all check compat bench demo export tree build deps clean

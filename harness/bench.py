@@ -5,7 +5,9 @@
     bench.py --out DIR [options] KERNEL@PASS=CONSOLE_LOG...
 
 Reads the MNB-RESULT lines that tools/testing/selftests/mmu_notifier/bench
-printed on each guest's console. KERNEL is "stock" or "ours"; PASS is
+printed on each guest's console. KERNEL is "stock", "ours" or
+"ours-nosleep" (ours with CONFIG_MMU_NOTIFIER_SLEEPABLE=n, optional: it
+adds a table of n against y for the figures it ran); PASS is
 "tcg" (timed with the guest clock under plain TCG) or "icount" (QEMU's
 instruction-counting clock); the logs of one kernel and pass are pooled.
 Writes DIR/bench.md (a table for each pass), DIR/bench.png (register and
@@ -63,7 +65,12 @@ ROWS = [
     ('mprotect-toggle', 'notifier=1', 'mprotect 256 MiB: KVM-like notifier', ('>=', 1.0)),
     ('fork-exit', 'notifier=0', 'fork + exit, 64 MiB: no notifier', None),
     ('fork-exit', 'notifier=1', 'fork + exit, 64 MiB: KVM-like notifier', None),
+    ('reclaim-shared', 'notifier=0',
+     'reclaim of 32 MiB shared with 16 children: no notifier', None),
+    ('reclaim-shared', 'notifier=1',
+     'reclaim of 32 MiB shared with 16 children: KVM-like notifier', None),
 ]
+KERNELS = ('stock', 'ours', 'ours-nosleep')
 
 UNITS = {'ns': 'ns', 'us': 'µs', 'MiB/s': 'MiB/s', 'per-s': '/s'}
 HIGHER_IS_BETTER = {'MiB/s', 'per-s'}
@@ -176,22 +183,23 @@ def plot(path, data):
     fig.savefig(path)
 
 
-def table(data, rows):
-    """The markdown rows of one pass, and a summary of each row."""
+def table(data, rows, base='stock', new='ours'):
+    """The markdown rows of one pass, and a summary of each row: kernel
+    @new against kernel @base."""
     out, summary = [], {}
     for fig, param, label, target in rows:
-        unit = data['stock'][(fig, param)][0]
+        unit = data[base][(fig, param)][0]
         cells, med = [], {}
-        for kernel in ('stock', 'ours'):
+        for kernel in (base, new):
             vals = data[kernel][(fig, param)][1]
             med[kernel] = statistics.median(vals)
             cells.append('%s [%s-%s]' % (fmt(med[kernel]), fmt(min(vals)),
                                          fmt(max(vals))))
-        ratio = med['ours'] / med['stock'] if med['stock'] else float('inf')
+        ratio = med[new] / med[base] if med[base] else float('inf')
         tgt, verdict = judge(target, ratio)
         summary['%s %s' % (fig, param)] = {
-            'unit': unit, 'stock': data['stock'][(fig, param)][1],
-            'ours': data['ours'][(fig, param)][1], 'ratio': ratio,
+            'unit': unit, base: data[base][(fig, param)][1],
+            new: data[new][(fig, param)][1], 'ratio': ratio,
             'target': tgt, 'verdict': verdict}
         out.append('| %s | %s | %s | %s | %.3f | %s | %s |' % (
             label, UNITS.get(unit, unit), cells[0], cells[1], ratio, tgt,
@@ -216,10 +224,11 @@ def main():
         label, _, path = spec.partition('=')
         kernel, _, pass_ = label.partition('@')
         pass_ = pass_ or 'tcg'
-        if kernel not in ('stock', 'ours') or pass_ not in PASSES or not path:
-            fail('a log is given as stock@PASS=PATH or ours@PASS=PATH, '
-                 'PASS tcg or icount, not %r' % spec)
-        kdata = data.setdefault(pass_, {'stock': {}, 'ours': {}})[kernel]
+        if kernel not in KERNELS or pass_ not in PASSES or not path:
+            fail('a log is given as KERNEL@PASS=PATH, KERNEL stock, ours or '
+                 'ours-nosleep, PASS tcg or icount, not %r' % spec)
+        kdata = data.setdefault(pass_, {'stock': {}, 'ours': {}})
+        kdata = kdata.setdefault(kernel, {})
         for key, (unit, vals) in parse_log(path, kernel).items():
             kdata.setdefault(key, (unit, []))[1].extend(vals)
 
@@ -255,7 +264,7 @@ def main():
                 fail('%s pass: no log of the %s kernel' % (pass_, kernel))
         keys = set(d['stock']) | set(d['ours'])
         for key in sorted(keys):
-            for kernel in d:
+            for kernel in ('stock', 'ours'):
                 if key not in d[kernel]:
                     fail('%s pass: %s %s measured on one kernel only'
                          % ((pass_,) + key))
@@ -279,6 +288,22 @@ def main():
                    met, len(missed),
                    (' (' + ', '.join(missed) + ')') if missed else '')]
         summary[pass_] = summ
+        if 'ours-nosleep' in d:
+            nkeys = set(d['ours-nosleep'])
+            for key in sorted(nkeys - set(d['ours'])):
+                fail('%s pass: %s %s measured on ours-nosleep only'
+                     % ((pass_,) + key))
+            nrows = [r for r in rows if (r[0], r[1]) in nkeys]
+            nlines, nsumm = table(d, [r[:3] + (None,) for r in nrows],
+                                  'ours', 'ours-nosleep')
+            md += ['', '### %s: CONFIG_MMU_NOTIFIER_SLEEPABLE n against y'
+                   % PASSES[pass_], '',
+                   'The patched kernel built both ways, same boots and '
+                   'method; ratio = n/y of the medians.', '',
+                   '| Figure | Unit | y (sleeping anon_vma lock) | '
+                   'n (spinning) | n/y | | |',
+                   '|---|---|---|---|---|---|---|'] + nlines
+            summary[pass_ + '-sleepable'] = nsumm
     md = '\n'.join(md) + '\n'
 
     os.makedirs(args.out, exist_ok=True)

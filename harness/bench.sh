@@ -15,6 +15,11 @@
 # BENCH_SCALE multiplies the iterations of each repetition (default 1);
 # BENCH_FIGURES, a comma-separated list, picks figures (default all). The
 # results, the table and the plot go to $BUILD/bench.
+#
+# A third kernel, ours built with CONFIG_MMU_NOTIFIER_SLEEPABLE=n (the
+# spinning anon_vma lock), boots after ours in each pass and runs the
+# figures of BENCH_NOSLEEP_FIGURES (default fork-exit, munmap-refault and
+# reclaim-shared; "none" leaves it out), for a table of n against y.
 
 . "$(dirname "$0")/lib.sh"
 
@@ -23,6 +28,7 @@ repeats=${BENCH_REPEATS:-5}
 icount_repeats=${BENCH_ICOUNT_REPEATS:-3}
 scale=${BENCH_SCALE:-1}
 figures=${BENCH_FIGURES:-}
+nosleep_figures=${BENCH_NOSLEEP_FIGURES:-fork-exit,munmap-refault,reclaim-shared}
 out=$BUILD/bench
 t0=$(date +%s)
 
@@ -33,24 +39,38 @@ mkdir -p "$out"
 	{ cat "$out/bench_test.log" >&2; die "harness/bench_test.py failed"; }
 bench_args() {
 	local args="-r,$1,-s,$scale" f
-	for f in ${figures//,/ }; do
+	for f in ${2//,/ }; do
 		args+=",-f,$f"
 	done
 	echo "$args"
 }
 
-for k in stock ours; do
-	KERNEL=$k BUILD=$out bash "$ROOT/harness/tree.sh"
-	KERNEL=$k BUILD=$out BENCH=1 bash "$ROOT/harness/build.sh"
+flavors=(stock ours)
+[ "$nosleep_figures" != none ] && flavors+=(ours-nosleep)
+# flavor_env FLAVOR: the harness variables that select it.
+flavor_env() {
+	case "$1" in
+	ours-nosleep) echo KERNEL=ours SLEEPABLE=n ;;
+	*) echo KERNEL="$1" SLEEPABLE=y ;;
+	esac
+}
+for k in "${flavors[@]}"; do
+	# shellcheck disable=SC2046
+	env $(flavor_env "$k") BUILD="$out" bash "$ROOT/harness/tree.sh"
+	# shellcheck disable=SC2046
+	env $(flavor_env "$k") BUILD="$out" BENCH=1 bash "$ROOT/harness/build.sh"
 done
 say "benchmark kernels built in $(( $(date +%s) - t0 ))s"
 
-# boot KERNEL PASS N REPEATS [VAR=VALUE...]: one benchmark boot.
+# boot FLAVOR PASS N REPEATS [VAR=VALUE...]: one benchmark boot.
 logs=()
 boot() {
-	local k=$1 pass=$2 n=$3 reps=$4
+	local k=$1 pass=$2 n=$3 reps=$4 figs=$figures
 	shift 4
-	env "$@" KERNEL="$k" BUILD="$out" MMUN_APPEND="mmun.bench=$(bench_args "$reps")" \
+	[ "$k" = ours-nosleep ] && figs=$nosleep_figures
+	# shellcheck disable=SC2046
+	env "$@" $(flavor_env "$k") BUILD="$out" \
+		MMUN_APPEND="mmun.bench=$(bench_args "$reps" "$figs")" \
 		bash "$ROOT/harness/run.sh" bench
 	mv "$out/$k/console-bench.log" "$out/$k/console-bench-$pass-$n.log"
 	logs+=("$k@$pass=$out/$k/console-bench-$pass-$n.log")
@@ -58,13 +78,13 @@ boot() {
 
 rm -f "$out"/*/console-bench-*.log
 for ((i = 1; i <= rounds; i++)); do
-	for k in stock ours; do
-		boot $k tcg "$i" "$repeats"
+	for k in "${flavors[@]}"; do
+		boot "$k" tcg "$i" "$repeats"
 	done
 done
 if [ "$icount_repeats" -gt 0 ]; then
-	for k in stock ours; do
-		boot $k icount 1 "$icount_repeats" MMUN_ICOUNT=1
+	for k in "${flavors[@]}"; do
+		boot "$k" icount 1 "$icount_repeats" MMUN_ICOUNT=1
 	done
 fi
 say "benchmarks ran in $(( $(date +%s) - t0 ))s"

@@ -106,6 +106,21 @@ def main():
         1, 'no MNB-RESULT lines')
     case('a bad label fails', [('mine@tcg', log('ours', OURS))],
          1, 'a log is given as')
+    case('the non-sleeping kernel gets a table of n against y', [
+        ('stock@tcg', log('stock', STOCK)), ('ours@tcg', log('ours', OURS)),
+        ('ours-nosleep@tcg', log('ours-nosleep', [
+            'munmap-refault notifier=1 MiB/s 246 258 234']))],
+        0, '| munmap + refault 256 MiB: KVM-like notifier | MiB/s | '
+        '205 [195-215] | 246 [234-258] | 1.200 |')
+    case('a figure of the non-sleeping kernel only fails', [
+        ('stock@tcg', log('stock', STOCK)), ('ours@tcg', log('ours', OURS)),
+        ('ours-nosleep@tcg', log('ours-nosleep', [
+            'fork-exit notifier=0 per-s 100']))],
+        1, 'measured on ours-nosleep only')
+    case('a log of the sleeping kernel as ours-nosleep fails', [
+        ('stock@tcg', log('stock', STOCK)), ('ours@tcg', log('ours', OURS)),
+        ('ours-nosleep@tcg', log('ours', OURS))],
+        1, 'is of the ours kernel, not ours-nosleep')
 
     failed = 0
     for name, logs, want_rc, want_text in cases:

@@ -5,6 +5,28 @@
 #   test.sh check   the suites; ends with "N passed, N failed, N skipped"
 #   test.sh demo    the boot and the KUnit suites, as a demonstration
 
+# "make check" of the patched kernel checks both of its builds, with
+# CONFIG_MMU_NOTIFIER_SLEEPABLE=y and =n, and ends with their sum;
+# SLEEPABLE=y or =n picks one.
+if [ "${1:-check}" = check ] && [ "${KERNEL:-ours}" = ours ] && [ -z "${SLEEPABLE:-}" ]; then
+	set -o pipefail
+	total=(0 0 0)
+	rc=0
+	for sl in y n; do
+		out=$(mktemp)
+		SLEEPABLE=$sl bash "$0" check | tee "$out" || rc=1
+		read -r -a n < <(tail -n1 "$out" | tr -dc '0-9 \n' | tr -s ' ')
+		rm -f "$out"
+		[ "${#n[@]}" = 3 ] || { echo "error: no summary from the SLEEPABLE=$sl run" >&2; rc=1; continue; }
+		for i in 0 1 2; do total[i]=$(( total[i] + n[i] )); done
+		echo "== SLEEPABLE=$sl: ${n[0]} passed, ${n[1]} failed, ${n[2]} skipped"
+	done
+	echo
+	echo "both builds of ours (CONFIG_MMU_NOTIFIER_SLEEPABLE=y and =n):"
+	echo "${total[0]} passed, ${total[1]} failed, ${total[2]} skipped"
+	exit $rc
+fi
+
 . "$(dirname "$0")/lib.sh"
 
 mode=${1:-check}
@@ -19,19 +41,21 @@ python3 "$ROOT/harness/report_test.py" "$SRC" > "$FLAVOR_DIR/report_test.log" 2>
 python3 "$ROOT/harness/bench_test.py" > "$FLAVOR_DIR/bench_test.log" 2>&1 ||
 	{ cat "$FLAVOR_DIR/bench_test.log" >&2; die "harness/bench_test.py failed"; }
 bash "$ROOT/harness/build.sh"
-phase "build ($KERNEL)"
+phase "build ($FLAVOR)"
 # Every in-tree user of the interface must still compile. COMPAT=0 leaves
 # the check out of a quick run, and says so.
 rm -f "$FLAVOR_DIR/compat-results.tsv"
-if [ "$mode" = check ] && [ "${COMPAT:-1}" != 0 ]; then
+if [ "$mode" = check ] && [ "$SLEEPABLE" = n ]; then
+	say "SLEEPABLE=n: the in-tree users were compiled with the SLEEPABLE=y run (same tree)"
+elif [ "$mode" = check ] && [ "${COMPAT:-1}" != 0 ]; then
 	bash "$ROOT/harness/compat.sh" >&2 || true
-	phase "compat ($KERNEL)"
+	phase "compat ($FLAVOR)"
 elif [ "$mode" = check ]; then
 	say "COMPAT=0: the in-tree users of the interface were not compiled"
 fi
 bash "$ROOT/harness/run.sh" "$mode"
-phase "boot and tests ($KERNEL)"
-say "linux $(cat "$OBJ/include/config/kernel.release") ($KERNEL), console log:" \
+phase "boot and tests ($FLAVOR)"
+say "linux $(cat "$OBJ/include/config/kernel.release") ($FLAVOR), console log:" \
 	"$FLAVOR_DIR/console-$mode.log, total $(( $(date +%s) - t0 ))s"
 # The report ends with the summary line: nothing may be printed after it.
 exec python3 "$ROOT/harness/report.py" "$SRC" "$FLAVOR_DIR/console-$mode.log" \

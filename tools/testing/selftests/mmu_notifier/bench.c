@@ -32,6 +32,11 @@
  *			read-only and back, likewise
  *  fork-exit		fork and exit of a child of a 64 MiB process and
  *			waiting for it, likewise
+ *  reclaim-shared	reclaim of 32 MiB of anonymous memory that the
+ *			process shares with 16 forked children, to swap,
+ *			through the memory.reclaim file of its cgroup (so
+ *			every page's rmap walk visits 17 VMAs), likewise;
+ *			MADV_PAGEOUT would not do, as it skips shared pages
  *
  * Usage: bench [-r REPEATS] [-s SCALE] [-c CPU] [-f FIGURE]...
  * SCALE multiplies the iterations within each repetition; -f picks
@@ -54,11 +59,14 @@
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include "../../../../mm/mmu_notifier_bench.h"
 
 #define MNB_DEV "/sys/kernel/debug/mmu_notifier_bench"
+#define MNB_CGROUP "/sys/fs/cgroup/mmu_notifier_bench"
+#define RECLAIM_CHILDREN 16
 #define MAX_REPEATS 101
 #define MIB (1024UL * 1024)
 #ifndef ARRAY_SIZE
@@ -429,6 +437,90 @@ static char *populated(size_t len)
 	return p;
 }
 
+static void write_file(const char *path, const char *val)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f || fputs(val, f) < 0 || fclose(f))
+		die("writing %s to %s", val, path);
+}
+
+/* Write to the cgroup's memory.reclaim; -1 with errno on failure. */
+static int write_reclaim(const char *val)
+{
+	int fd = open(MNB_CGROUP "/memory.reclaim", O_WRONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, val, strlen(val));
+	close(fd);
+	return n < 0 ? -1 : 0;
+}
+
+/* Pages of [p, p + len) that are in swap, from /proc/self/pagemap. */
+static unsigned long swapped_pages(char *p, size_t len)
+{
+	unsigned long n = len / psize, i, swapped = 0;
+	uint64_t *pm = malloc(n * sizeof(*pm));
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+
+	if (!pm || fd < 0 ||
+	    pread(fd, pm, n * sizeof(*pm), (uintptr_t)p / psize * sizeof(*pm)) !=
+	    (ssize_t)(n * sizeof(*pm)))
+		die("reading /proc/self/pagemap");
+	for (i = 0; i < n; i++)
+		swapped += !!(pm[i] & (1ULL << 62));
+	close(fd);
+	free(pm);
+	return swapped;
+}
+
+/*
+ * One round of reclaim-shared: @len bytes populated and shared with
+ * RECLAIM_CHILDREN children, reclaimed through the cgroup. Adds the
+ * seconds the reclaim took to *secs; returns the bytes that went to swap.
+ */
+static double reclaim_round(size_t len, double *secs)
+{
+	pid_t pids[RECLAIM_CHILDREN];
+	char *p = populated(len), arg[32];
+	int go[2], i, status;
+	double t, bytes;
+
+	if (pipe(go))
+		die("pipe");
+	for (i = 0; i < RECLAIM_CHILDREN; i++) {
+		pids[i] = fork();
+		if (pids[i] < 0)
+			die("fork");
+		if (!pids[i]) {
+			char c;
+
+			close(go[1]);
+			/* Holds the mapping until the parent closes the pipe. */
+			if (read(go[0], &c, 1) < 0)
+				_exit(1);
+			_exit(0);
+		}
+	}
+	close(go[0]);
+	snprintf(arg, sizeof(arg), "%zu", len);
+	t = now();
+	/* EAGAIN: less than asked was reclaimed; the pagemap says how much. */
+	if (write_reclaim(arg) && errno != EAGAIN)
+		die("memory.reclaim");
+	*secs += now() - t;
+	bytes = (double)swapped_pages(p, len) * psize;
+	close(go[1]);
+	for (i = 0; i < RECLAIM_CHILDREN; i++)
+		if (waitpid(pids[i], &status, 0) != pids[i] || status)
+			die("waitpid");
+	if (munmap(p, len))
+		die("munmap");
+	return bytes;
+}
+
 static void e2e_child(void *arg)
 {
 	struct e2e *e = arg;
@@ -456,6 +548,16 @@ static void e2e_child(void *arg)
 				     PROT_READ))
 				die("mprotect");
 		*e->out = iters / (now() - t);
+	} else if (!strcmp(e->figure, "reclaim-shared")) {
+		double secs = 0, bytes = 0;
+
+		len = 32 * MIB;
+		iters = scaled(2);
+		for (i = 0; i < iters; i++)
+			bytes += reclaim_round(len, &secs);
+		if (!bytes)
+			die("reclaim-shared: nothing went to swap");
+		*e->out = bytes / MIB / secs;
 	} else {
 		len = 64 * MIB;
 		iters = scaled(40);
@@ -570,5 +672,14 @@ int main(int argc, char **argv)
 		end_to_end("mprotect-toggle", "per-s");
 	if (wanted("fork-exit"))
 		end_to_end("fork-exit", "per-s");
+	if (wanted("reclaim-shared")) {
+		/* Every child of the figure runs in a cgroup of its own. */
+		write_file("/sys/fs/cgroup/cgroup.subtree_control", "+memory");
+		if (mkdir(MNB_CGROUP, 0755) && errno != EEXIST)
+			die("mkdir %s (cgroup2 at /sys/fs/cgroup, CONFIG_MEMCG)",
+			    MNB_CGROUP);
+		write_file(MNB_CGROUP "/cgroup.procs", "0");
+		end_to_end("reclaim-shared", "MiB/s");
+	}
 	return 0;
 }

@@ -21,7 +21,13 @@ else
 	# Options of the series itself exist only in the patched tree.
 	[ "$KERNEL" = ours ] && fragments+=("$ROOT/harness/ours.config")
 fi
-[ "$SLEEPABLE" = n ] && fragments+=("$ROOT/harness/nosleep.config")
+# The choice of CONFIG_MMU_NOTIFIER_SLEEPABLE, test and benchmark kernels
+# alike (the stock tree has no such option).
+if [ "$KERNEL" = ours ] && [ "$SLEEPABLE" = n ]; then
+	fragments+=("$ROOT/harness/nosleep.config")
+elif [ "$KERNEL" = ours ]; then
+	fragments+=("$ROOT/harness/sleepable.config")
+fi
 [ -n "${EXTRA_CONFIG:-}" ] && fragments+=("$EXTRA_CONFIG")
 
 say "configuring ($FLAVOR): tinyconfig + ${fragments[*]##*/}"

@@ -17,9 +17,10 @@
 # results, the table and the plot go to $BUILD/bench.
 #
 # A third kernel, ours built with CONFIG_MMU_NOTIFIER_SLEEPABLE=n (the
-# spinning anon_vma lock), boots after ours in each pass and runs the
-# figures of BENCH_NOSLEEP_FIGURES (default fork-exit, munmap-refault and
-# reclaim-shared; "none" leaves it out), for a table of n against y.
+# spinning anon_vma lock), boots after ours in each pass and runs the same
+# figures (BENCH_NOSLEEP_FIGURES picks others; "none" leaves it out), for
+# a table of n against y. The same figures in the same order matter: the
+# state an earlier figure leaves (free memory, slabs) moves a later one.
 
 . "$(dirname "$0")/lib.sh"
 
@@ -28,7 +29,7 @@ repeats=${BENCH_REPEATS:-5}
 icount_repeats=${BENCH_ICOUNT_REPEATS:-3}
 scale=${BENCH_SCALE:-1}
 figures=${BENCH_FIGURES:-}
-nosleep_figures=${BENCH_NOSLEEP_FIGURES:-fork-exit,munmap-refault,reclaim-shared}
+nosleep_figures=${BENCH_NOSLEEP_FIGURES:-$figures}
 out=$BUILD/bench
 t0=$(date +%s)
 

@@ -32,7 +32,7 @@ fi
 append="console=ttyS0 panic=-1 oops=panic softlockup_panic=1"
 append+=" hugepages=16 mmun.mode=$mode ${MMUN_APPEND:-}"
 
-say "booting $KERNEL under QEMU (${accel[1]}), mode $mode; console: $log"
+say "booting $FLAVOR under QEMU (${accel[1]}), mode $mode; console: $log"
 start=$(date +%s)
 set +e
 timeout --foreground "$limit" qemu-system-x86_64 "${accel[@]}" \

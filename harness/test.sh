@@ -35,6 +35,7 @@ phase() { say "$1 done in $(( $(date +%s) - t0 ))s"; }
 
 bash "$ROOT/harness/deps.sh"
 bash "$ROOT/harness/tree.sh"
+mkdir -p "$FLAVOR_DIR"
 # The report parser must see every way a run can fail before it is trusted.
 python3 "$ROOT/harness/report_test.py" "$SRC" > "$FLAVOR_DIR/report_test.log" 2>&1 ||
 	{ cat "$FLAVOR_DIR/report_test.log" >&2; die "harness/report_test.py failed"; }

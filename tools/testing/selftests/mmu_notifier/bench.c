@@ -437,18 +437,10 @@ static char *populated(size_t len)
 	return p;
 }
 
-static void write_file(const char *path, const char *val)
+/* Write @val to @path in one write(); -1 with errno on failure. */
+static int try_write_file(const char *path, const char *val)
 {
-	FILE *f = fopen(path, "w");
-
-	if (!f || fputs(val, f) < 0 || fclose(f))
-		die("writing %s to %s", val, path);
-}
-
-/* Write to the cgroup's memory.reclaim; -1 with errno on failure. */
-static int write_reclaim(const char *val)
-{
-	int fd = open(MNB_CGROUP "/memory.reclaim", O_WRONLY);
+	int fd = open(path, O_WRONLY);
 	ssize_t n;
 
 	if (fd < 0)
@@ -456,6 +448,12 @@ static int write_reclaim(const char *val)
 	n = write(fd, val, strlen(val));
 	close(fd);
 	return n < 0 ? -1 : 0;
+}
+
+static void write_file(const char *path, const char *val)
+{
+	if (try_write_file(path, val))
+		die("writing %s to %s", val, path);
 }
 
 /* Pages of [p, p + len) that are in swap, from /proc/self/pagemap. */
@@ -508,7 +506,8 @@ static double reclaim_round(size_t len, double *secs)
 	snprintf(arg, sizeof(arg), "%zu", len);
 	t = now();
 	/* EAGAIN: less than asked was reclaimed; the pagemap says how much. */
-	if (write_reclaim(arg) && errno != EAGAIN)
+	if (try_write_file(MNB_CGROUP "/memory.reclaim", arg) &&
+	    errno != EAGAIN)
 		die("memory.reclaim");
 	*secs += now() - t;
 	bytes = (double)swapped_pages(p, len) * psize;

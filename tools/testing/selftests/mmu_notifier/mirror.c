@@ -157,15 +157,16 @@ FIXTURE_TEARDOWN(mirror)
 }
 
 /*
- * Register a notifier of the variant's kind over [addr, addr + wlen),
- * mirror the first @len bytes (writable if @write) and check the device
- * reads them.
+ * Register a notifier of the variant's kind (and TMN_* @flags) over
+ * [addr, addr + wlen), mirror the first @len bytes (writable if @write)
+ * and check the device reads them.
  */
 static int setup_mirror(struct __test_metadata *_metadata, int fd, int kind,
-			char *addr, size_t wlen, size_t len, bool write)
+			unsigned int flags, char *addr, size_t wlen,
+			size_t len, bool write)
 {
 	char *tmp = malloc(len);
-	int id = tmn_reg(fd, kind, 0, addr, wlen);
+	int id = tmn_reg(fd, kind, flags, addr, wlen);
 
 	EXPECT_GE(id, 0) TH_LOG("register: %s", strerror(-id));
 	if (id < 0 || !tmp)
@@ -179,7 +180,7 @@ static int setup_mirror(struct __test_metadata *_metadata, int fd, int kind,
 }
 
 #define SETUP_WINDOW(addr, wlen, len, write) ({			\
-	int __id = setup_mirror(_metadata, self->fd, variant->kind,	\
+	int __id = setup_mirror(_metadata, self->fd, variant->kind, 0,	\
 				(char *)(addr), wlen, len, write);	\
 	ASSERT_GE(__id, 0);						\
 	__id;								\

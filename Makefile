@@ -7,6 +7,8 @@
 #                      one summary line for both (SLEEPABLE=y or n: one)
 # make check KERNEL=stock
 #                      the same suites on the unpatched 6.12 kernel
+# make check-debug     the same suites on debug kernels (KASAN, kmemleak,
+#                      DEBUG_VM, lockdep): any report fails the run
 # make compat          compile every in-tree user of the notifier interface
 # make bench           the benchmarks on the stock and the patched kernel,
 #                      side by side: a table and a plot in $(BUILD)/bench
@@ -24,7 +26,7 @@ ifdef SLEEPABLE
 export SLEEPABLE
 endif
 
-.PHONY: all check compat bench demo export tree build deps clean
+.PHONY: all check check-debug compat bench demo export tree build deps clean
 
 all: demo export
 
@@ -33,6 +35,9 @@ demo:
 
 check:
 	bash harness/test.sh check
+
+check-debug:
+	DEBUG=1 bash harness/test.sh check
 
 bench:
 	bash harness/bench.sh

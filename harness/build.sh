@@ -28,6 +28,8 @@ if [ "$KERNEL" = ours ] && [ "$SLEEPABLE" = n ]; then
 elif [ "$KERNEL" = ours ]; then
 	fragments+=("$ROOT/harness/sleepable.config")
 fi
+# The debug kernel of "make check-debug": KASAN, kmemleak, DEBUG_VM.
+[ "$DEBUG" = 1 ] && fragments+=("$ROOT/harness/debug.config")
 [ -n "${EXTRA_CONFIG:-}" ] && fragments+=("$EXTRA_CONFIG")
 
 say "configuring ($FLAVOR): tinyconfig + ${fragments[*]##*/}"

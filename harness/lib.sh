@@ -4,6 +4,8 @@
 # KERNEL   ours (the series applied) or stock (unpatched 6.12, plus only
 #          the series entries marked "# stock": the test files)
 # SLEEPABLE y (default) or n: CONFIG_MMU_NOTIFIER_SLEEPABLE of "ours"
+# DEBUG    1: the debug kernel of "make check-debug" (debug.config: KASAN,
+#          kmemleak, DEBUG_VM), built in $BUILD/<flavour>-debug
 # BUILD    build folder (default: build/ in the repository)
 # CACHE    where the pristine tree and ccache live, outside git
 #          (default: $XDG_CACHE_HOME/mmu-notifier or ~/.cache/mmu-notifier)
@@ -29,6 +31,12 @@ stock/n) echo "harness: the stock kernel has no CONFIG_MMU_NOTIFIER_SLEEPABLE: S
 esac
 FLAVOR=$KERNEL
 [ "$SLEEPABLE" = n ] && FLAVOR=$KERNEL-nosleep
+DEBUG=${DEBUG:-0}
+case "$DEBUG" in
+0) ;;
+1) FLAVOR=$FLAVOR-debug ;;
+*) echo "harness: DEBUG must be 0 or 1, not '$DEBUG'" >&2; exit 2 ;;
+esac
 TREE_DIR=$BUILD/$KERNEL
 SRC=$TREE_DIR/src
 FLAVOR_DIR=$BUILD/$FLAVOR

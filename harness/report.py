@@ -51,6 +51,12 @@ KERNEL_REPORTS = re.compile(
     r'sleeping function called from invalid context|'
     r'INFO: task .* blocked for more than|soft lockup|hard LOCKUP|'
     r'UBSAN:|KASAN:|kmemleak:|Call Trace:)')
+# What kmemleak says about itself at boot is not a report.
+BENIGN = re.compile(r'kmemleak: (Kernel memory leak detector initialized|'
+                    r'Automatic memory scanning thread)')
+# A report is quoted from its first line to the first of these (included).
+REPORT_END = re.compile(r'---\[ end trace|^(\[\s*\d+\.\d+\] )?={20,}$')
+KMEMLEAK_ENTRY = re.compile(r'unreferenced object (0x[0-9a-f]+) \(size (\d+)\)')
 TIMESTAMP = re.compile(r'^\[\s*\d+\.\d+\] ')
 EXPECT_BEGIN = re.compile(r'expect a WARNING: (.+)$')
 EXPECT_END = 'end of expected WARNING'
@@ -281,6 +287,63 @@ def expected_warnings(lines, res):
     return left
 
 
+def kmemleak(lines, flavor, mode, res):
+    """Check the leak scan of a debug kernel; return the lines without it,
+    and each leak's entry as a list of lines."""
+    try:
+        begin = next(i for i, l in enumerate(lines)
+                     if l.startswith('MMUN-KMEMLEAK-BEGIN'))
+    except StopIteration:
+        if flavor.endswith('-debug') and mode == 'check':
+            res.add('harness', 'kmemleak: no unreferenced object', 'FAIL',
+                    'the debug kernel printed no leak scan')
+        return lines, []
+    end = next((i for i in range(begin + 1, len(lines))
+                if lines[i].startswith('MMUN-KMEMLEAK-END')), len(lines))
+    entries = []
+    for l in lines[begin + 1:end]:
+        if KMEMLEAK_ENTRY.search(l):
+            entries.append([])
+        if entries:
+            entries[-1].append(l)
+    if end == len(lines):
+        res.add('harness', 'kmemleak: no unreferenced object', 'FAIL',
+                'the scan did not end')
+    elif entries:
+        for e in entries:
+            m = KMEMLEAK_ENTRY.search(e[0])
+            frames = [f.strip() for f in e if re.match(r'^\s+\S+\+0x', f)]
+            # The first frame past the allocator names the leaking caller.
+            caller = next((f for f in frames if not re.match(
+                r'(kmemleak_|__?kmalloc|kmem_cache_|kmalloc|__kvmalloc|'
+                r'kvmalloc|slab_|__slab|kzalloc|__do_kmalloc)', f)),
+                frames[0] if frames else '?')
+            res.add('harness', 'kmemleak: object of %s bytes' % m.group(2),
+                    'FAIL', 'allocated by ' + caller)
+    else:
+        res.add('harness', 'kmemleak: no unreferenced object', 'PASS')
+    return lines[:begin] + lines[end + 1:], entries
+
+
+def quote_reports(lines, limit=400):
+    """Each kernel report in @lines, from its banner to its end."""
+    out, i = [], 0
+    while i < len(lines) and len(out) < limit:
+        l = lines[i]
+        if not KERNEL_REPORTS.search(l) or BENIGN.search(l):
+            i += 1
+            continue
+        j = i + 1
+        while j < len(lines) and j - i < 80 and lines[j].strip():
+            j += 1
+            if REPORT_END.search(lines[j - 1]) and j - 1 > i:
+                break
+        out.extend(lines[i:j])
+        out.append('')
+        i = j
+    return out
+
+
 def main():
     src, log, mode = sys.argv[1:4]
     results_file = sys.argv[4] if len(sys.argv) > 4 else None
@@ -327,7 +390,7 @@ def main():
     # Only the kernel with non-sleeping notifiers lacks a suite.
     left_out = [l[len('MMUN-LEFT-OUT '):] for l in lines
                 if l.startswith('MMUN-LEFT-OUT ')]
-    if left_out and not flavor.endswith('-nosleep'):
+    if left_out and '-nosleep' not in flavor:
         res.add('harness', 'no suite left out of this kernel', 'FAIL',
                 'flavour %r' % flavor)
     if mode == 'check':
@@ -341,8 +404,10 @@ def main():
                 suite, name, status, note = (row.split('\t') + [''] * 4)[:4]
                 res.add(suite, name, status, note)
 
-    reports = [l for l in expected_warnings(lines, res)
-               if KERNEL_REPORTS.search(l)]
+    lines, leaks = kmemleak(lines, flavor, mode, res)
+    left = expected_warnings(lines, res)
+    reports = [l for l in left
+               if KERNEL_REPORTS.search(l) and not BENIGN.search(l)]
     res.add('harness', 'console free of kernel warnings and lock reports',
             'FAIL' if reports else 'PASS',
             '%d report lines, first: %s' % (len(reports), reports[0].strip())
@@ -377,7 +442,11 @@ def main():
             print('  ' + l)
     if reports:
         print('\nKernel reports in the console log (%s):' % log)
-        for l in reports[:40]:
+        for l in quote_reports(left):
+            print('  ' + l)
+    for e in leaks[:20]:
+        print('\nkmemleak (%s):' % log)
+        for l in e[:40]:
             print('  ' + l)
     if results_file:
         with open(results_file, 'w') as f:

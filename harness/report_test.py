@@ -240,6 +240,62 @@ class Report(unittest.TestCase):
         self.assertEqual((rc, counts[1]), (1, 1), out)
         self.assertIn('no suite left out of this kernel', out)
 
+    INIT_DEBUG = "MMUN-INIT-START 6.12.0 stock-debug\n"
+    LEAK = """\
+MMUN-KMEMLEAK-BEGIN
+unreferenced object 0xffff888004a1b000 (size 192):
+  comm "mirror", pid 301, jiffies 4294893113
+  hex dump (first 32 bytes):
+    00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00  ................
+  backtrace (crc 5a3f1c2e):
+    __kmalloc_cache_noprof+0x2a1/0x330
+    mn_subscriptions_alloc+0x2b/0x120
+    __mmu_notifier_register+0x1d3/0x2c0
+MMUN-KMEMLEAK-END
+"""
+
+    def test_kmemleak_clean_scan_passes(self):
+        rc, counts, out = self.run_report(
+            KUNIT_OK + self.INIT_DEBUG +
+            "[    0.9] kmemleak: Kernel memory leak detector initialized (mem pool available: 15000)\n"
+            + kselftest(GOOD_PROGRAM) +
+            "MMUN-KMEMLEAK-BEGIN\nMMUN-KMEMLEAK-END\n" + DONE)
+        # one more check: no unreferenced object
+        self.assertEqual((rc, counts), (0, [8, 0, 0]), out)
+
+    def test_kmemleak_entry_fails_and_is_quoted(self):
+        rc, counts, out = self.run_report(
+            KUNIT_OK + self.INIT_DEBUG + kselftest(GOOD_PROGRAM) +
+            self.LEAK + DONE)
+        self.assertEqual((rc, counts[1]), (1, 1), out)
+        self.assertIn('kmemleak: object of 192 bytes', out)
+        self.assertIn('allocated by mn_subscriptions_alloc+0x2b/0x120', out)
+        self.assertIn('__mmu_notifier_register+0x1d3/0x2c0', out)
+
+    def test_kmemleak_scan_missing_on_debug_kernel(self):
+        rc, counts, out = self.run_report(
+            KUNIT_OK + self.INIT_DEBUG + kselftest(GOOD_PROGRAM) + DONE)
+        self.assertEqual((rc, counts[1]), (1, 1), out)
+        self.assertIn('printed no leak scan', out)
+
+    def test_kasan_report_is_quoted_whole(self):
+        rc, _, out = self.run_report(
+            KUNIT_OK + self.INIT_DEBUG + kselftest(GOOD_PROGRAM) +
+            "[    3.0] ==================================================================\n"
+            "[    3.0] BUG: KASAN: slab-use-after-free in mn_itree_inv_end+0x1/0x2\n"
+            "[    3.0] Read of size 8 at addr ffff888004a1b010 by task mirror/301\n"
+            "[    3.0] Call Trace:\n"
+            "[    3.0]  mmu_interval_notifier_remove+0x3/0x4\n"
+            "[    3.0] Freed by task 301:\n"
+            "[    3.0]  kfree+0x5/0x6\n"
+            "[    3.0] ==================================================================\n"
+            "MMUN-KMEMLEAK-BEGIN\nMMUN-KMEMLEAK-END\n" + DONE)
+        self.assertEqual(rc, 1)
+        self.assertIn('BUG: KASAN: slab-use-after-free', out)
+        self.assertIn('Read of size 8 at addr', out)
+        self.assertIn('Freed by task 301', out)
+        self.assertIn('kfree+0x5/0x6', out)
+
 
 if __name__ == '__main__':
     SRC = sys.argv.pop(1)

@@ -22,6 +22,7 @@ if [ "${1:-check}" = check ] && [ "${KERNEL:-ours}" = ours ] && [ -z "${SLEEPABL
 		echo "== SLEEPABLE=$sl: ${n[0]} passed, ${n[1]} failed, ${n[2]} skipped"
 	done
 	echo
+	[ "${DEBUG:-0}" = 1 ] && echo "debug kernels (KASAN, kmemleak, DEBUG_VM, lockdep):"
 	echo "both builds of ours (CONFIG_MMU_NOTIFIER_SLEEPABLE=y and =n):"
 	echo "${total[0]} passed, ${total[1]} failed, ${total[2]} skipped"
 	exit $rc
@@ -48,6 +49,8 @@ phase "build ($FLAVOR)"
 rm -f "$FLAVOR_DIR/compat-results.tsv"
 if [ "$mode" = check ] && [ "$SLEEPABLE" = n ]; then
 	say "SLEEPABLE=n: the in-tree users were compiled with the SLEEPABLE=y run (same tree)"
+elif [ "$mode" = check ] && [ "${DEBUG:-0}" = 1 ]; then
+	say "DEBUG=1: the in-tree users are compiled by make check (same tree)"
 elif [ "$mode" = check ] && [ "${COMPAT:-1}" != 0 ]; then
 	bash "$ROOT/harness/compat.sh" >&2 || true
 	phase "compat ($FLAVOR)"

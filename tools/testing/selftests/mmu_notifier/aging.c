@@ -49,6 +49,44 @@ static int idle_bit(uint64_t pfn, bool set)
 }
 
 /*
+ * The bitmap reads and writes 0 bytes for the last, partial 64-page chunk
+ * below max_pfn: page_idle_bitmap_read() and _write() advance their
+ * position only at a chunk's last bit. Give a page of this process that
+ * landed there another frame: move it away (it stays allocated, so the
+ * new frame comes from elsewhere) and fault a new one in its place.
+ * Returns 0 once the page's chunk can be read.
+ */
+static int idle_trackable(char *page)
+{
+	int tries;
+
+	for (tries = 0; tries < 64; tries++) {
+		uint64_t word, pfn = pfn_of(page);
+		int fd = open(IDLE_BITMAP, O_RDONLY);
+		ssize_t n;
+		char *hold;
+
+		if (fd < 0 || !pfn)
+			return -1;
+		n = pread(fd, &word, 8, pfn / 64 * 8);
+		close(fd);
+		if (n == 8)
+			return 0;
+		hold = mmap(NULL, psize, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
+			    -1, 0);
+		if (hold == MAP_FAILED ||
+		    mremap(page, psize, psize, MREMAP_MAYMOVE | MREMAP_FIXED,
+			   hold) != hold ||
+		    mmap(page, psize, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != page ||
+		    madvise(page, psize, MADV_NOHUGEPAGE))
+			return -1;
+		tmn_fill(page, psize, tries);
+	}
+	return -1;
+}
+
+/*
  * Young callouts of @type in the log that meet [addr, addr + len), and how
  * many of them answered young.
  */
@@ -110,6 +148,8 @@ TEST_F(aging, idle_page_tracking)
 
 	ASSERT_NE(NULL, p);
 	ASSERT_NE(NULL, thp);
+	for (i = 0; i < 16; i++)
+		ASSERT_EQ(0, idle_trackable(p + i * psize)) TH_LOG("page %d", i);
 	id = tmn_reg(self->fd, TMN_PLAIN, 0, p, 16 * psize);
 	tid = tmn_reg(self->fd, TMN_PLAIN, 0, thp, PMD);
 	ASSERT_GE(id, 0);

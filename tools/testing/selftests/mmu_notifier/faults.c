@@ -10,24 +10,27 @@
  * it with /proc/thread-self/fail-nth. Each test registers one kind of
  * notifier through lib/test_mmu_notifier.c with fail-nth set to 1, 2, 3,
  * ... until a registration completes with no fault injected, so that
- * every allocation the path makes fails once. A failure must come back as
- * -ENOMEM and leave nothing behind: the mm gets invalidations with no
- * trace of the notifier that failed (the driver freed it, so a notifier
- * the core kept would be a use after free, which KASAN reports in the
- * debug kernel), and the registration that finally succeeds sees exactly
- * its own callouts. A failure that the allocator absorbs (kvmalloc()
- * falling back to vmalloc) may let the registration succeed; it is then
- * checked and undone like the last one. Leaks are kmemleak's to find, in
- * "make check-debug".
+ * every allocation the path makes fails once; each attempt runs in a
+ * child process of its own, whose fresh mm has no subscriptions yet.
+ *
+ * A failure must come back as -ENOMEM and leave nothing behind: the mm
+ * then changes with no trace of the notifier that failed (the driver
+ * freed it, so a notifier the core kept would be a use after free, which
+ * KASAN reports in the debug kernel), and the next registration, with no
+ * fault, sees exactly its own callouts. A failure that the allocator
+ * absorbs (kvmalloc() falling back to vmalloc) may let the registration
+ * succeed; it is then checked like any other. Leaks are kmemleak's to
+ * find, in "make check-debug".
  */
 #define _GNU_SOURCE
 #include <limits.h>
+#include <sys/wait.h>
 
 #include "../kselftest_harness.h"
 #include "tmn.h"
 
 #define NPAGES		16
-#define MAX_POINTS	4096
+#define MAX_POINTS	1024
 #define FI		"/sys/kernel/debug/"
 
 static const char * const fi_attrs[] = { "failslab", "fail_page_alloc" };
@@ -171,76 +174,111 @@ FIXTURE_TEARDOWN(faults)
 }
 
 /*
- * An munmap-free change of the window: MADV_DONTNEED of its first page,
- * then a write to fault it back. Returns the invalidations notifier @id
- * got for it (or, with @id < 0, 0).
+ * The registration @id got through: it mirrors the window, is told once
+ * when a page of it changes, reads what the process reads, and
+ * unregisters with one ->release for a plain notifier. Returns NULL, or
+ * what went wrong.
  */
-static int poke(struct __test_metadata *_metadata, int fd, int id, char *buf)
+static const char *verify(int fd, int id, int kind, char *buf)
 {
-	int n = 0;
+	char *page = malloc(psize);
+	const char *why = NULL;
 
-	if (id >= 0)
-		ASSERT_GE(tmn_fetch(fd, id, &tmn_log_buf), 0);
-	ASSERT_EQ(0, madvise(buf, psize, MADV_DONTNEED));
-	buf[0] = 2;
-	if (id >= 0) {
-		ASSERT_GE(tmn_fetch(fd, id, &tmn_log_buf), 0);
-		ASSERT_EQ(NULL, tmn_unpaired(&tmn_log_buf));
-		n = tmn_count(&tmn_log_buf, MMU_NOTIFY_CLEAR, buf, psize);
-	}
-	return n;
+	if (!page)
+		return "out of memory in the test";
+	if (tmn_mirror(fd, id, buf, NPAGES, true))
+		why = "the window could not be mirrored";
+	else if (tmn_fetch(fd, id, &tmn_log_buf) < 0 ||
+		 madvise(buf, psize, MADV_DONTNEED) ||
+		 (buf[0] = 2, tmn_fetch(fd, id, &tmn_log_buf) < 0))
+		why = "the log could not be read";
+	else if (tmn_count(&tmn_log_buf, MMU_NOTIFY_CLEAR, buf, psize) != 1)
+		why = "the notifier was not told once of a change";
+	else if (tmn_unpaired(&tmn_log_buf))
+		why = tmn_unpaired(&tmn_log_buf);
+	else if (tmn_read(fd, id, buf + psize, page, psize) ||
+		 memcmp(page, buf + psize, psize))
+		why = "the device reads stale data";
+	else if (tmn_unreg(fd, id) != (kind == TMN_PLAIN ? 1 : 0))
+		why = "unregistration did not call ->release once";
+	free(page);
+	return why;
 }
 
-/* The registration that got through works, and unregisters cleanly. */
-static void check_and_undo(struct __test_metadata *_metadata, int fd, int id,
-			   int kind, char *buf)
+enum { INJECTED, ABSORBED, NOT_INJECTED, BROKEN };
+
+/*
+ * One registration of @kind with the @n-th allocation failed, in a child
+ * process: an mm of its own, with no subscriptions yet, and the window
+ * inherited at the same address. A failure must be -ENOMEM; then the mm
+ * changes with no trace of the notifier, and a second registration, with
+ * no fault, works.
+ */
+static void attempt(int kind, char *buf, int n)
 {
-	ASSERT_EQ(0, tmn_mirror(fd, id, buf, NPAGES, true));
-	ASSERT_EQ(1, poke(_metadata, fd, id, buf))
-		TH_LOG("the registered notifier was not told once");
-	expect_coherent(_metadata, fd, id, buf, NPAGES);
-	ASSERT_EQ(kind == TMN_PLAIN ? 1 : 0, tmn_unreg(fd, id));
+	const char *why;
+	int fd, id, left;
+
+	fd = tmn_open();
+	if (fd < 0 || fail_nth_set(n))
+		_exit(BROKEN);
+	id = tmn_reg(fd, kind, 0, buf, NPAGES * psize);
+	left = fail_nth_left();
+	if (fail_nth_set(0) || left < 0)
+		_exit(BROKEN);
+	if (id >= 0) {
+		why = verify(fd, id, kind, buf);
+		if (why) {
+			ksft_print_msg("allocation %d, %s: %s\n", n,
+				       left ? "no fault" : "absorbed", why);
+			_exit(BROKEN);
+		}
+		_exit(left ? NOT_INJECTED : ABSORBED);
+	}
+	if (left || id != -ENOMEM) {
+		ksft_print_msg("allocation %d%s: the registration returned %s\n",
+			       n, left ? " (not reached)" : "", strerror(-id));
+		_exit(BROKEN);
+	}
+	/* The failed notifier is freed: the core must not call it. */
+	if (madvise(buf, NPAGES * psize, MADV_DONTNEED))
+		_exit(BROKEN);
+	memset(buf, 3, NPAGES * psize);
+	id = tmn_reg(fd, kind, 0, buf, NPAGES * psize);
+	why = id < 0 ? strerror(-id) : verify(fd, id, kind, buf);
+	if (why) {
+		ksft_print_msg("allocation %d failed, then the next registration: %s\n",
+			       n, why);
+		_exit(BROKEN);
+	}
+	_exit(INJECTED);
 }
 
 TEST_F(faults, every_allocation_of_registration)
 {
-	int n, id, left, failed = 0, absorbed = 0;
+	int n, status, how = INJECTED, failed = 0, absorbed = 0;
+	pid_t pid;
 
-	for (n = 1; n <= MAX_POINTS; n++) {
-		ASSERT_EQ(0, fail_nth_set(n));
-		id = tmn_reg(self->fd, variant->kind, 0, self->buf, self->len);
-		left = fail_nth_left();
-		ASSERT_EQ(0, fail_nth_set(0));
-		ASSERT_GE(left, 0);
-		if (left) {
-			/* Fewer than n allocations: nothing was injected. */
-			ASSERT_GE(id, 0) TH_LOG("no fault, and yet: %s",
-						strerror(-id));
-			check_and_undo(_metadata, self->fd, id, variant->kind,
-				       self->buf);
-			break;
-		}
-		if (id >= 0) {
-			absorbed++;
-			check_and_undo(_metadata, self->fd, id, variant->kind,
-				       self->buf);
-			continue;
-		}
-		ASSERT_EQ(-ENOMEM, id)
-			TH_LOG("allocation %d failed: the registration returned %s",
-			       n, strerror(-id));
-		failed++;
-		/* The mm changes with no trace of the failed notifier. */
-		poke(_metadata, self->fd, -1, self->buf);
+	for (n = 1; n <= MAX_POINTS && how != NOT_INJECTED; n++) {
+		pid = fork();
+		ASSERT_GE(pid, 0);
+		if (!pid)
+			attempt(variant->kind, self->buf, n);
+		ASSERT_EQ(pid, waitpid(pid, &status, 0));
+		ASSERT_TRUE(WIFEXITED(status)) TH_LOG("allocation %d: the child died", n);
+		how = WEXITSTATUS(status);
+		ASSERT_NE(BROKEN, how) TH_LOG("allocation %d", n);
+		failed += how == INJECTED;
+		absorbed += how == ABSORBED;
 	}
-	ASSERT_LE(n, MAX_POINTS);
+	ASSERT_EQ(NOT_INJECTED, how) TH_LOG("more than %d allocations", MAX_POINTS);
 	/* A walk that injected nothing could not have failed. */
 	ASSERT_GE(failed, 1) TH_LOG("no allocation of the core was reached");
 	ksft_print_msg("%s: %d allocation points: %d failed the registration with -ENOMEM, %d absorbed by the allocator\n",
 		       variant->kind == TMN_PLAIN ? "mmu_notifier_register" :
 		       variant->kind == TMN_INTERVAL ?
 		       "mmu_interval_notifier_insert" : "mmu_notifier_get",
-		       n - 1, failed, absorbed);
+		       n - 2, failed, absorbed);
 }
 
 TEST_HARNESS_MAIN

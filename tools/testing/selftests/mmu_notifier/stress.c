@@ -29,8 +29,6 @@
 #define NPAGES		64
 #define VMAS		100000
 
-static struct tmn_log tmn_log_buf;
-
 static double now_ms(void)
 {
 	struct timespec ts;
@@ -47,11 +45,11 @@ static double stress_ms(void)
 }
 
 /*
- * Does this core call ->release exactly once when unregistration races
- * the exit? This series' core has CONFIG_MMU_NOTIFIER_SLEEPABLE, 6.12's
- * does not.
+ * Is this the series' core? It has CONFIG_MMU_NOTIFIER_SLEEPABLE, 6.12's
+ * does not. It calls ->release exactly once when unregistration races
+ * the exit, and its lock sweep keeps lockdep on past 4095 anon_vmas.
  */
-static bool release_once(void)
+static bool this_core(void)
 {
 	return tmn_kconfig("CONFIG_MMU_NOTIFIER_SLEEPABLE") > 0;
 }
@@ -148,18 +146,20 @@ FIXTURE_TEARDOWN(stress)
 /*
  * Register, mirror and unregister one notifier of @kind on a churning
  * target, over and over, until the target exits; a new target each
- * round, until the time is up.
+ * round, until the time is up. A plain notifier registered for the whole
+ * life of each target checks the pairing once the target is gone: with
+ * nothing in flight any more, every start had its end.
  */
 static void storm(struct __test_metadata *_metadata, char *buf, size_t len,
 		  int kind)
 {
 	unsigned long cycles = 0, rounds = 0, twice = 0;
 	double end = now_ms() + stress_ms();
-	bool once = release_once();
+	bool once = this_core();
 	struct tmn_status st;
 
 	while (now_ms() < end) {
-		int fd = tmn_open(), id, ret;
+		int fd = tmn_open(), id, keep, ret;
 		pid_t pid;
 
 		ASSERT_GE(fd, 0);
@@ -169,7 +169,9 @@ static void storm(struct __test_metadata *_metadata, char *buf, size_t len,
 		/* A target that is gone already has no mm to attach to. */
 		ASSERT_TRUE(ret == 0 || ret == -ESRCH) TH_LOG("attach: %s",
 							      strerror(-ret));
-		while (!ret) {
+		keep = ret ? -ESRCH : tmn_reg(fd, TMN_PLAIN, 0, buf, len);
+		ASSERT_TRUE(keep >= 0 || keep == -ESRCH);
+		while (keep >= 0) {
 			id = tmn_reg(fd, kind, 0, buf, len);
 			if (id == -ESRCH)
 				break;
@@ -179,12 +181,6 @@ static void storm(struct __test_metadata *_metadata, char *buf, size_t len,
 			ASSERT_TRUE(ret == 0 || ret == -EFAULT ||
 				    ret == -ESRCH || ret == -EBUSY)
 				TH_LOG("mirror: %s", strerror(-ret));
-			ASSERT_EQ(0, tmn_status(fd, id, &st));
-			ASSERT_GE(tmn_fetch(fd, id, &tmn_log_buf), 0);
-			if (kind == TMN_PLAIN) {
-				ASSERT_EQ(NULL, tmn_unpaired(&tmn_log_buf));
-				ASSERT_EQ(st.starts, st.ends);
-			}
 			ret = tmn_unreg(fd, id);
 			if (kind == TMN_PLAIN) {
 				ASSERT_GE(ret, 1) TH_LOG("->release never ran");
@@ -196,6 +192,14 @@ static void storm(struct __test_metadata *_metadata, char *buf, size_t len,
 			cycles++;
 		}
 		expect_target_exit(_metadata, pid);
+		if (keep >= 0) {
+			ASSERT_EQ(0, tmn_status(fd, keep, &st));
+			ASSERT_EQ(0, st.active);
+			ASSERT_EQ(st.starts, st.ends);
+			ASSERT_EQ(1, st.releases);
+			ASSERT_EQ(0, st.mirrored);
+			ASSERT_EQ(1, tmn_unreg(fd, keep));
+		}
 		close(fd);
 		rounds++;
 	}
@@ -327,7 +331,8 @@ TEST_F_TIMEOUT(stress, interval_during_invalidations, 120)
 						   strerror(-id[i]));
 		}
 		for (i = 0; i < 2; i++) {
-			ret = tmn_mirror(fd, id[i], self->buf, NPAGES, i);
+			/* Read-only: the target makes the window read-only too. */
+			ret = tmn_mirror(fd, id[i], self->buf, NPAGES, false);
 			/* -EBUSY: the window never held still long enough. */
 			ASSERT_TRUE(ret == 0 || ret == -EBUSY)
 				TH_LOG("mirror: %s", strerror(-ret));
@@ -356,18 +361,20 @@ TEST_F_TIMEOUT(stress, interval_during_invalidations, 120)
  * TMN_REGISTER did, which times the return itself, not the child's exit,
  * and its -EINVAL (no such notifier) shows that nothing was registered.
  */
-static void *map_vmas(struct __test_metadata *_metadata, int n)
+static char *map_vmas(int n, int distinct)
 {
 	/* One page each, a hole after each, so that none merge. */
-	char *base = mmap(NULL, 2UL * n * psize, PROT_NONE,
+	char *base = mmap(NULL, 2UL * distinct * psize, PROT_NONE,
 			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	int i;
+	size_t shared = n - distinct;
+	char *rest;
+	size_t i;
 
 	if (base == MAP_FAILED)
 		return NULL;
-	munmap(base, 2UL * n * psize);
-	for (i = 0; i < n; i++) {
-		char *p = base + 2UL * i * psize;
+	munmap(base, 2UL * distinct * psize);
+	for (i = 0; i < (size_t)distinct; i++) {
+		char *p = base + 2 * i * psize;
 
 		if (mmap(p, psize, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
@@ -375,15 +382,32 @@ static void *map_vmas(struct __test_metadata *_metadata, int n)
 			return NULL;
 		/* The write gives the VMA its own anon_vma. */
 		p[0] = 1;
+		/* The page goes, the anon_vma stays. */
+		madvise(p, psize, MADV_DONTNEED);
 	}
-	/* The pages go, the anon_vmas stay. */
-	for (i = 0; i < n; i++)
-		madvise(base + 2UL * i * psize, psize, MADV_DONTNEED);
+	if (!shared)
+		return base;
+	/* The rest: one anon_vma, split into a VMA a page by mprotect(). */
+	rest = mmap(NULL, shared * psize, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (rest == MAP_FAILED)
+		return NULL;
+	rest[0] = 1;
+	for (i = 1; i < shared; i += 2)
+		if (mprotect(rest + i * psize, psize, PROT_READ))
+			return NULL;
 	return base;
 }
 
 TEST_F_TIMEOUT(stress, register_interrupted, 600)
 {
+	/*
+	 * 6.12's sweep overflows lockdep's held-lock count past 4095
+	 * anon_vma locks, and lockdep turns itself off: on that core with
+	 * lockdep, all but 4000 of the VMAs share one anon_vma.
+	 */
+	int distinct = this_core() || tmn_kconfig("CONFIG_LOCKDEP") != 'y' ?
+		       VMAS : 4000;
 	char max_map[32] = "", c = 0;
 	double full, t0, lat[3];
 	int fd, go[2], i, status, id;
@@ -403,7 +427,7 @@ TEST_F_TIMEOUT(stress, register_interrupted, 600)
 	ASSERT_GE(target, 0);
 	if (!target) {
 		close(go[0]);
-		if (!map_vmas(_metadata, VMAS))
+		if (!map_vmas(VMAS, distinct))
 			_exit(1);
 		if (write(go[1], &c, 1) != 1)
 			_exit(2);
@@ -458,8 +482,9 @@ TEST_F_TIMEOUT(stress, register_interrupted, 600)
 	kill(target, SIGKILL);
 	ASSERT_EQ(target, waitpid(target, &status, 0));
 	ASSERT_EQ(0, tmn_write_file("/proc/sys/vm/max_map_count", max_map));
-	ksft_print_msg("register on %d VMAs: %.1f ms uninterrupted; SIGKILL halfway: -EINTR after %.2f, %.2f, %.2f ms\n",
-		       VMAS, full, lat[0], lat[1], lat[2]);
+	ksft_print_msg("register on %d VMAs (%d anon_vmas): %.1f ms uninterrupted; SIGKILL halfway: -EINTR after %.2f, %.2f, %.2f ms\n",
+		       VMAS, distinct == VMAS ? VMAS : distinct + 1, full,
+		       lat[0], lat[1], lat[2]);
 }
 
 TEST_HARNESS_MAIN

@@ -47,7 +47,7 @@ static double stress_ms(void)
 /*
  * Is this the series' core? It has CONFIG_MMU_NOTIFIER_SLEEPABLE, 6.12's
  * does not. It calls ->release exactly once when unregistration races
- * the exit, and its lock sweep keeps lockdep on past 4095 anon_vmas.
+ * the exit, and its lock sweep keeps lockdep on past 2047 anon_vmas.
  */
 static bool this_core(void)
 {
@@ -402,12 +402,12 @@ static char *map_vmas(int n, int distinct)
 TEST_F_TIMEOUT(stress, register_interrupted, 600)
 {
 	/*
-	 * 6.12's sweep overflows lockdep's held-lock count past 4095
+	 * 6.12's sweep overflows lockdep's held-lock count past 2047
 	 * anon_vma locks, and lockdep turns itself off: on that core with
-	 * lockdep, all but 4000 of the VMAs share one anon_vma.
+	 * lockdep, all but 2000 of the VMAs share one anon_vma.
 	 */
 	int distinct = this_core() || tmn_kconfig("CONFIG_LOCKDEP") != 'y' ?
-		       VMAS : 4000;
+		       VMAS : 2000;
 	char max_map[32] = "", c = 0;
 	double full, t0, lat[3];
 	int fd, go[2], i, status, id;

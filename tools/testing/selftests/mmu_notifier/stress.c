@@ -409,6 +409,7 @@ TEST_F_TIMEOUT(stress, register_interrupted, 600)
 	int distinct = this_core() || tmn_kconfig("CONFIG_LOCKDEP") != 'y' ?
 		       VMAS : 2000;
 	char max_map[32] = "", c = 0;
+	const double at[3] = { 0.25, 0.5, 0.9 };
 	double full, t0, lat[3];
 	int fd, go[2], i, status, id;
 	struct tmn_status st;
@@ -462,12 +463,13 @@ TEST_F_TIMEOUT(stress, register_interrupted, 600)
 		close(go[1]);
 		ASSERT_EQ(1, read(go[0], &c, 1));
 		close(go[0]);
-		/* Halfway through the sweep. */
-		usleep(full * 1e3 / 2);
+		/* A quarter, half and nine tenths into the sweep. */
+		usleep(full * 1e3 * at[i]);
 		t0 = now_ms();
 		ASSERT_EQ(0, kill(child, SIGKILL));
 		ASSERT_EQ(-EINVAL, tmn_status(fd, 0, &st))
-			TH_LOG("round %d: the registration completed, killed halfway", i);
+			TH_LOG("round %d: the registration completed, killed %.0f %% in",
+			       i, at[i] * 100);
 		lat[i] = now_ms() - t0;
 		ASSERT_EQ(child, waitpid(child, &status, 0));
 		ASSERT_TRUE(WIFSIGNALED(status));
@@ -482,7 +484,7 @@ TEST_F_TIMEOUT(stress, register_interrupted, 600)
 	kill(target, SIGKILL);
 	ASSERT_EQ(target, waitpid(target, &status, 0));
 	ASSERT_EQ(0, tmn_write_file("/proc/sys/vm/max_map_count", max_map));
-	ksft_print_msg("register on %d VMAs (%d anon_vmas): %.1f ms uninterrupted; SIGKILL halfway: -EINTR after %.2f, %.2f, %.2f ms\n",
+	ksft_print_msg("register on %d VMAs (%d anon_vmas): %.1f ms uninterrupted; SIGKILL at 25, 50, 90 %%: -EINTR after %.2f, %.2f, %.2f ms\n",
 		       VMAS, distinct == VMAS ? VMAS : distinct + 1, full,
 		       lat[0], lat[1], lat[2]);
 }

@@ -16,7 +16,12 @@
 
 mode=${1:-check}
 node_mem=${MMUN_NODE_MEM:-1G}
-limit=${MMUN_TIMEOUT:-900}
+# A debug kernel (KASAN, kmemleak) runs the suites several times slower.
+if [ "$DEBUG" = 1 ]; then
+	limit=${MMUN_TIMEOUT:-3600}
+else
+	limit=${MMUN_TIMEOUT:-900}
+fi
 log=$FLAVOR_DIR/console-$mode.log
 
 if [ "${MMUN_KVM:-0}" = 1 ]; then

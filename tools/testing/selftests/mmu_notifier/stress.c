@@ -409,7 +409,7 @@ TEST_F_TIMEOUT(stress, register_interrupted, 600)
 	int distinct = this_core() || tmn_kconfig("CONFIG_LOCKDEP") != 'y' ?
 		       VMAS : 2000;
 	char max_map[32] = "", c = 0;
-	const double at[3] = { 0.25, 0.5, 0.9 };
+	const double at[3] = { 0.2, 0.5, 0.75 };
 	double full, t0, lat[3];
 	int fd, go[2], i, status, id;
 	struct tmn_status st;
@@ -423,6 +423,7 @@ TEST_F_TIMEOUT(stress, register_interrupted, 600)
 	ASSERT_EQ(0, tmn_write_file("/proc/sys/vm/max_map_count", "300000"));
 
 	/* The target builds its VMAs, reports, and waits for the pipe. */
+	t0 = now_ms();
 	ASSERT_EQ(0, pipe(go));
 	target = fork();
 	ASSERT_GE(target, 0);
@@ -438,15 +439,20 @@ TEST_F_TIMEOUT(stress, register_interrupted, 600)
 	close(go[1]);
 	ASSERT_EQ(1, read(go[0], &c, 1)) TH_LOG("the target mapped no %d VMAs", VMAS);
 	close(go[0]);
+	ksft_print_msg("%d VMAs mapped in %.0f ms\n", VMAS, now_ms() - t0);
 
 	fd = tmn_open();
 	ASSERT_GE(fd, 0);
 	ASSERT_EQ(0, tmn_attach(fd, target));
-	t0 = now_ms();
-	id = tmn_reg(fd, TMN_PLAIN, 0, self->buf, self->len);
-	full = now_ms() - t0;
-	ASSERT_EQ(0, id);
-	ASSERT_EQ(1, tmn_unreg(fd, id));
+	/* The faster of two uninterrupted registrations. */
+	for (i = 0, full = 1e12; i < 2; i++) {
+		t0 = now_ms();
+		id = tmn_reg(fd, TMN_PLAIN, 0, self->buf, self->len);
+		if (now_ms() - t0 < full)
+			full = now_ms() - t0;
+		ASSERT_EQ(0, id);
+		ASSERT_EQ(1, tmn_unreg(fd, id));
+	}
 
 	for (i = 0; i < 3; i++) {
 		ASSERT_EQ(0, pipe(go));
@@ -462,7 +468,7 @@ TEST_F_TIMEOUT(stress, register_interrupted, 600)
 		close(go[1]);
 		ASSERT_EQ(1, read(go[0], &c, 1));
 		close(go[0]);
-		/* A quarter, half and nine tenths into the sweep. */
+		/* A fifth, half and three quarters into the sweep. */
 		usleep(full * 1e3 * at[i]);
 		t0 = now_ms();
 		ASSERT_EQ(0, kill(child, SIGKILL));
@@ -485,7 +491,7 @@ TEST_F_TIMEOUT(stress, register_interrupted, 600)
 	ASSERT_EQ(0, tmn_write_file("/proc/sys/vm/max_map_count", max_map));
 	ksft_print_msg("register on %d VMAs, %d anon_vmas: %.1f ms uninterrupted\n",
 		       VMAS, distinct == VMAS ? VMAS : distinct + 1, full);
-	ksft_print_msg("SIGKILL at 25, 50, 90 %%: -EINTR after %.2f, %.2f, %.2f ms\n",
+	ksft_print_msg("SIGKILL at 20, 50, 75 %%: -EINTR after %.2f, %.2f, %.2f ms\n",
 		       lat[0], lat[1], lat[2]);
 }
 

@@ -52,8 +52,11 @@ KERNEL_REPORTS = re.compile(
     r'INFO: task .* blocked for more than|soft lockup|hard LOCKUP|'
     r'UBSAN:|KASAN:|kmemleak:|Call Trace:)')
 # What kmemleak says about itself at boot is not a report.
+# The summary line of a scan repeats what the entries of the scan, each a
+# failed check of its own, say.
 BENIGN = re.compile(r'kmemleak: (Kernel memory leak detector initialized|'
-                    r'Automatic memory scanning thread)')
+                    r'Automatic memory scanning thread|'
+                    r'\d+ new suspected memory leaks)')
 # A report is quoted from its first line to the first of these (included).
 REPORT_END = re.compile(r'---\[ end trace|^(\[\s*\d+\.\d+\] )?={20,}$')
 KMEMLEAK_ENTRY = re.compile(r'unreferenced object (0x[0-9a-f]+) \(size (\d+)\)')

@@ -114,7 +114,6 @@ static int fail_nth_left(void)
 static struct tmn_log tmn_log_buf;
 
 FIXTURE(faults) {
-	int fd;
 	char *buf;
 	size_t len;
 };
@@ -131,10 +130,12 @@ FIXTURE_SETUP(faults)
 {
 	unsigned long start, end;
 	char val[32];
+	int fd = tmn_open();
 	size_t i;
 
-	self->fd = tmn_open();
-	ASSERT_GE(self->fd, 0);
+	/* Each attempt opens the device in a process of its own. */
+	ASSERT_GE(fd, 0);
+	close(fd);
 	self->len = NPAGES * psize;
 	self->buf = mmap(NULL, self->len, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -170,7 +171,7 @@ FIXTURE_TEARDOWN(faults)
 		fi_set(fi_attrs[i], "require-start", "0");
 		fi_set(fi_attrs[i], "require-end", "0xffffffffffffffff");
 	}
-	close(self->fd);
+	munmap(self->buf, self->len);
 }
 
 /*

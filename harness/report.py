@@ -59,6 +59,8 @@ BENIGN = re.compile(r'kmemleak: (Kernel memory leak detector initialized|'
                     r'\d+ new suspected memory leaks)')
 # A report is quoted from its first line to the first of these (included).
 REPORT_END = re.compile(r'---\[ end trace|^(\[\s*\d+\.\d+\] )?={20,}$')
+
+
 KMEMLEAK_ENTRY = re.compile(r'unreferenced object (0x[0-9a-f]+) \(size (\d+)\)')
 TIMESTAMP = re.compile(r'^\[\s*\d+\.\d+\] ')
 EXPECT_BEGIN = re.compile(r'expect a WARNING: (.+)$')
@@ -69,6 +71,12 @@ CALL_SITE = re.compile(
     r'mmu_notifier_(?:clear_flush_young|clear_young|test_young|release)|'
     r'(?:ptep|pmdp)_clear(?:_flush)?_young_notify)\(')
 FUNC_START = re.compile(r'^(?=[a-z])[^(=;]*?\b(\w+)\(')
+
+
+def is_report(line):
+    """A line that opens or belongs to a kernel report (not kmemleak's own
+    status lines)."""
+    return bool(KERNEL_REPORTS.search(line)) and not BENIGN.search(line)
 
 
 class Results:
@@ -332,8 +340,7 @@ def quote_reports(lines, limit=400):
     """Each kernel report in @lines, from its banner to its end."""
     out, i = [], 0
     while i < len(lines) and len(out) < limit:
-        l = lines[i]
-        if not KERNEL_REPORTS.search(l) or BENIGN.search(l):
+        if not is_report(lines[i]):
             i += 1
             continue
         j = i + 1
@@ -409,8 +416,7 @@ def main():
 
     lines, leaks = kmemleak(lines, flavor, mode, res)
     left = expected_warnings(lines, res)
-    reports = [l for l in left
-               if KERNEL_REPORTS.search(l) and not BENIGN.search(l)]
+    reports = [l for l in left if is_report(l)]
     res.add('harness', 'console free of kernel warnings and lock reports',
             'FAIL' if reports else 'PASS',
             '%d report lines, first: %s' % (len(reports), reports[0].strip())

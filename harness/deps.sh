@@ -5,7 +5,7 @@ set -euo pipefail
 
 pkgs=(linux-source-6.12 build-essential bc bison flex libelf-dev libssl-dev
       cpio kmod xz-utils patch git python3 qemu-system-x86 busybox-static
-      ccache quilt)
+      ccache quilt python3-sphinx)
 # make bench draws its plot with matplotlib.
 [ "${1:-}" = bench ] && pkgs+=(python3-matplotlib)
 missing=()

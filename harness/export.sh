@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Export the series as git format-patch mails into $BUILD/series/, with a
-# quilt "series" file listing them.
+# Export the series as git format-patch mails into $BUILD/series/: a cover
+# letter (the text of ./cover-letter, with the latest benchmark table of
+# the README), the patches, and a quilt "series" file listing them.
 #
 # A scratch git repository holds the pristine 6.12 version of every file
 # the series touches; each group of series entries (a patch with a mail
@@ -70,8 +71,13 @@ for e in "${entries[@]}"; do
 done
 commit_pending
 
-git -C "$repo" format-patch -q -o "$out" HEAD~"$(git -C "$repo" rev-list --count HEAD~1)"
+git -C "$repo" format-patch -q --cover-letter -o "$out" \
+	HEAD~"$(git -C "$repo" rev-list --count HEAD~1)"
+# The cover letter: the series' own text, with the latest benchmark table.
+python3 "$ROOT/harness/cover.py" "$out/0000-cover-letter.patch" \
+	"$ROOT/cover-letter" "$ROOT/README.md" ||
+	die "the cover letter could not be filled in"
 # The mails double as a quilt series: QUILT_PATCHES=$out quilt push -a
-(cd "$out" && ls ./*.patch | sed 's|^\./||') > "$out/series"
+(cd "$out" && ls ./*.patch | sed 's|^\./||' | grep -v '^0000-cover-letter') > "$out/series"
 say "exported $(grep -c . "$out/series") patches against linux-$ver to $out/"
 sed 's/^/    /' "$out/series" >&2

@@ -357,7 +357,7 @@ def quote_reports(lines, limit=400):
 def main():
     src, log, mode = sys.argv[1:4]
     results_file = sys.argv[4] if len(sys.argv) > 4 else None
-    extra_file = sys.argv[5] if len(sys.argv) > 5 else None
+    extra_files = sys.argv[5:]
     with open(log, errors='replace') as f:
         lines = f.read().splitlines()
 
@@ -408,7 +408,9 @@ def main():
               os.path.join(os.path.dirname(results_file),
                            'reach-' + mode + '.txt') if results_file else None)
 
-    if extra_file and os.path.exists(extra_file):
+    for extra_file in extra_files:
+        if not os.path.exists(extra_file):
+            continue
         with open(extra_file) as f:
             for row in f.read().splitlines():
                 suite, name, status, note = (row.split('\t') + [''] * 4)[:4]

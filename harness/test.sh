@@ -57,10 +57,22 @@ elif [ "$mode" = check ] && [ "${COMPAT:-1}" != 0 ]; then
 elif [ "$mode" = check ]; then
 	say "COMPAT=0: the in-tree users of the interface were not compiled"
 fi
+# The reviewer's checks of the series: checkpatch of every mail, its
+# kernel-doc, the documentation build. Once, with the SLEEPABLE=y run.
+rm -f "$FLAVOR_DIR/review-results.tsv"
+if [ "$mode" = check ] && [ "$KERNEL" = ours ] && [ "$SLEEPABLE" = y ] &&
+   [ "${DEBUG:-0}" = 0 ] && [ "${REVIEW:-1}" != 0 ]; then
+	bash "$ROOT/harness/review.sh" >&2 || true
+	phase "review ($FLAVOR)"
+elif [ "$mode" = check ] && [ "$KERNEL" = ours ] && [ "$SLEEPABLE" = y ] &&
+     [ "${DEBUG:-0}" = 0 ]; then
+	say "REVIEW=0: checkpatch, kernel-doc and the documentation build were not run"
+fi
 bash "$ROOT/harness/run.sh" "$mode"
 phase "boot and tests ($FLAVOR)"
 say "linux $(cat "$OBJ/include/config/kernel.release") ($FLAVOR), console log:" \
 	"$FLAVOR_DIR/console-$mode.log, total $(( $(date +%s) - t0 ))s"
 # The report ends with the summary line: nothing may be printed after it.
 exec python3 "$ROOT/harness/report.py" "$SRC" "$FLAVOR_DIR/console-$mode.log" \
-	"$mode" "$FLAVOR_DIR/results-$mode.tsv" "$FLAVOR_DIR/compat-results.tsv"
+	"$mode" "$FLAVOR_DIR/results-$mode.tsv" "$FLAVOR_DIR/compat-results.tsv" \
+	"$FLAVOR_DIR/review-results.tsv"

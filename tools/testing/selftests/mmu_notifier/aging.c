@@ -159,6 +159,8 @@ TEST_F(aging, idle_page_tracking)
 	/* The device has used everything so far. */
 	ASSERT_EQ(0, tmn_touch(self->fd, id, p, 16));
 	ASSERT_EQ(0, tmn_touch(self->fd, tid, thp, 512));
+	/* Pages still in a CPU's LRU cache are not on the LRU: no rmap walk. */
+	ASSERT_EQ(0, tmn_lru_drain(p));
 	for (i = 0; i < 16; i++) {
 		pfn[i] = pfn_of(p + i * psize);
 		ASSERT_NE(0, pfn[i]);

@@ -19,6 +19,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 
 #include "../../../../lib/test_mmu_notifier_uapi.h"
 
@@ -391,6 +392,24 @@ static inline void expect_coherent(struct __test_metadata *_metadata,
 	}
 	free(buf);
 	free(mark);
+}
+
+/*
+ * Drain the LRU caches of every CPU, so that pages faulted in just now
+ * are on the LRU, where an rmap walk of idle page tracking finds them:
+ * move_pages() of @page to the node it is on moves nothing, but first
+ * disables, and so drains, the LRU caches of all CPUs.
+ */
+static inline int tmn_lru_drain(void *page)
+{
+	void *pages[1] = { page };
+	int node, status = -1;
+
+	if (syscall(__NR_move_pages, 0, 1, pages, NULL, &status, 0) ||
+	    status < 0)
+		return -1;
+	node = status;
+	return syscall(__NR_move_pages, 0, 1, pages, &node, &status, 0) ? -1 : 0;
 }
 
 #endif /* TMN_H */

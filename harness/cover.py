@@ -1,0 +1,60 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Fill in the cover letter that git format-patch --cover-letter wrote.
+
+    cover.py MAIL COVER README
+
+COVER is the series' cover-letter text: a "Subject: " line, a blank line
+and the body, where @BENCH@ stands for the latest instruction-clock table
+of README's benchmark results, set here as plain text for a mail.
+"""
+import re
+import sys
+
+
+def bench_table(readme):
+    """The rows of README's first instruction-clock table, as text."""
+    lines = open(readme, encoding='utf-8').read().splitlines()
+    start = next(i for i, l in enumerate(lines)
+                 if l.startswith('#### Instruction clock'))
+    rows = []
+    for l in lines[start + 1:]:
+        if l.startswith('|'):
+            rows.append([c.strip() for c in l.strip('|').split('|')])
+        elif rows:
+            break
+    head, body = rows[0], [r for r in rows[2:]]
+    # Figure, unit, stock, ours, ratio; the targets stay in the README.
+    table = [[head[0], head[1], head[2], head[3], head[4]]]
+    table += [[r[0], r[1], r[2], r[3], r[4]] for r in body]
+    width = [max(len(r[i]) for r in table) for i in range(5)]
+    out = []
+    for n, r in enumerate(table):
+        cells = [r[0].ljust(width[0]), r[1].ljust(width[1])]
+        cells += [r[i].rjust(width[i]) for i in (2, 3, 4)]
+        out.append('  ' + '  '.join(cells).rstrip())
+        if n == 0:
+            out.append('  ' + '  '.join('-' * w for w in width))
+    return '\n'.join(out)
+
+
+def main():
+    mail, cover, readme = sys.argv[1:4]
+    text = open(cover, encoding='utf-8').read()
+    m = re.match(r'Subject: (.*)\n\n', text)
+    if not m:
+        sys.exit('%s: the first line must be "Subject: ..." and a blank line'
+                 % cover)
+    subject, body = m.group(1), text[m.end():].rstrip('\n')
+    if '@BENCH@' in body:
+        body = body.replace('@BENCH@', bench_table(readme))
+    out = open(mail, encoding='utf-8').read()
+    if '*** SUBJECT HERE ***' not in out or '*** BLURB HERE ***' not in out:
+        sys.exit('%s: not a cover letter of git format-patch' % mail)
+    out = out.replace('*** SUBJECT HERE ***', subject)
+    out = out.replace('*** BLURB HERE ***', body)
+    open(mail, 'w', encoding='utf-8').write(out)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,121 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# What a reviewer runs before reading the series, each as a check of
+# make check (rows of report.py's results, in $FLAVOR_DIR/review-results.tsv):
+#
+# - scripts/checkpatch.pl --strict on every exported mail: 0 errors,
+#   0 warnings and 0 checks;
+# - scripts/kernel-doc -none -Wall on every C file and header the series
+#   owns, and a kernel-doc comment for every symbol they export;
+# - the documentation build of Documentation/mm (make htmldocs
+#   SPHINXDIRS=mm): no warning or error about the series' files.
+
+. "$(dirname "$0")/lib.sh"
+
+results=$FLAVOR_DIR/review-results.tsv
+mkdir -p "$FLAVOR_DIR"
+printf 'review\tthe review checks\tFAIL\t%s\n' \
+	"harness/review.sh stopped before it finished" > "$results"
+rows=$(mktemp)
+trap 'rm -f "$rows"' EXIT
+row() { printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "${4:-}" >> "$rows"; }
+
+[ -f "$SRC/Makefile" ] || die "$SRC is missing: run harness/tree.sh first"
+
+# not_maintained MAIL: the files MAIL adds that no F: line of the series'
+# MAINTAINERS entry covers (a directory line covers what is below it).
+not_maintained() {
+	local f pat covered
+	mapfile -t pats < <(sed -n '/^MEMORY MANAGEMENT - MMU NOTIFIERS$/,/^$/s/^F:[[:space:]]*//p' \
+		"$SRC/MAINTAINERS")
+	[ ${#pats[@]} -gt 0 ] || { echo "no MAINTAINERS entry"; return 0; }
+	grep -B1 '^new file mode' "$1" | sed -n 's|^diff --git a/\([^ ]*\) .*|\1|p' |
+	while read -r f; do
+		covered=
+		for pat in "${pats[@]}"; do
+			case "$pat" in
+			*/) [[ "$f" == "$pat"* ]] && covered=1 ;;
+			*) [ "$f" = "$pat" ] && covered=1 ;;
+			esac
+		done
+		[ -n "$covered" ] || echo "$f"
+	done
+}
+
+# checkpatch, mail by mail; the cover letter is no patch.
+bash "$ROOT/harness/export.sh" >/dev/null 2>&1 ||
+	die "harness/export.sh failed: run it for its message"
+for mail in "$BUILD"/series/0*.patch; do
+	name=$(basename "$mail")
+	[ "$name" = 0000-cover-letter.patch ] && continue
+	out=$(cd "$SRC" && PATH=/usr/bin:$PATH ./scripts/checkpatch.pl --strict \
+		--no-tree --no-color "$mail" 2>&1) || true
+	total=$(echo "$out" | grep -E '^total: ' | tail -n1)
+	kinds=$(echo "$out" | sed -n 's/^\(ERROR\|WARNING\|CHECK\): \([A-Z_]*\):.*/\2/p' | sort -u)
+	if [[ "$total" =~ ^total:\ 0\ errors,\ 0\ warnings,\ 0\ checks ]]; then
+		row "review: checkpatch --strict" "$name" PASS
+	elif [[ "$total" =~ ^total:\ 0\ errors,\ 1\ warnings,\ 0\ checks ]] &&
+	     [ "$kinds" = FILE_PATH_CHANGES ] && uncovered=$(not_maintained "$mail") &&
+	     [ -z "$uncovered" ]; then
+		# "added file(s), does MAINTAINERS need updating?": checked here
+		# instead: the entry of the series covers every file it adds.
+		row "review: checkpatch --strict" "$name" PASS \
+			"FILE_PATH_CHANGES only, and MAINTAINERS covers each added file"
+	else
+		row "review: checkpatch --strict" "$name" FAIL \
+			"${total:-no total}; $(echo "$out" | grep -E '^(ERROR|WARNING|CHECK):' | head -n3 | tr '\n' ' ')"
+	fi
+done
+
+# kernel-doc: the C files and headers the series owns (whole files).
+mapfile -t owned < <(series_entries ours | grep -E '\.[ch]$' |
+	grep -v '^tools/' | sort -u)
+for f in "${owned[@]}"; do
+	out=$(cd "$SRC" && scripts/kernel-doc -none -Wall "$f" 2>&1) || true
+	if [ -z "$out" ]; then
+		row "review: kernel-doc" "$f" PASS
+	else
+		row "review: kernel-doc" "$f" FAIL "$(echo "$out" | head -n2 | tr '\n' ' ')"
+	fi
+done
+# Every symbol exported by a file of the core has kernel-doc.
+for f in mm/mmu_notifier.c mm/mmu_notifier_debug.c; do
+	missing=()
+	for sym in $(sed -n 's/^EXPORT_SYMBOL\(_GPL\)\?(\([a-z_0-9]*\));/\2/p' "$SRC/$f"); do
+		grep -qE "^ \* $sym(\(\))? - " "$SRC/$f" || missing+=("$sym")
+	done
+	if [ ${#missing[@]} = 0 ]; then
+		row "review: kernel-doc" "$f: every exported symbol documented" PASS
+	else
+		row "review: kernel-doc" "$f: every exported symbol documented" FAIL \
+			"no kernel-doc: ${missing[*]}"
+	fi
+done
+
+# The documentation build, for the directory of the design document.
+docs=$BUILD/docs
+log=$docs/htmldocs.log
+mkdir -p "$docs"
+say "review: make htmldocs SPHINXDIRS=mm (log: $log)"
+if make -s -C "$SRC" O="$docs" SPHINXDIRS=mm htmldocs > "$log" 2>&1; then
+	# Only what is about the series' files counts; the rest of mm/ is
+	# 6.12's own.
+	bad=$(grep -iE 'warning|error' "$log" | grep -E 'mmu_notifier' || true)
+	if [ -n "$bad" ]; then
+		row "review: docs" "Documentation/mm builds with no warning about mmu_notifier" FAIL \
+			"$(echo "$bad" | head -n2 | tr '\n' ' ')"
+	elif [ -f "$docs/Documentation/output/mm/mmu_notifier.html" ] &&
+	     grep -q 'mmu_interval_read_begin' "$docs/Documentation/output/mm/mmu_notifier.html"; then
+		row "review: docs" "Documentation/mm builds with no warning about mmu_notifier" PASS
+	else
+		row "review: docs" "Documentation/mm builds with no warning about mmu_notifier" FAIL \
+			"no mm/mmu_notifier.html with the interface's kernel-doc"
+	fi
+else
+	row "review: docs" "Documentation/mm builds with no warning about mmu_notifier" FAIL \
+		"make htmldocs failed: $(tail -n2 "$log" | tr '\n' ' ')"
+fi
+
+mv "$rows" "$results"
+trap - EXIT
+say "review: $(grep -c $'\tPASS\t' "$results") passed, $(grep -c $'\tFAIL\t' "$results") failed"

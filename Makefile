@@ -4,7 +4,9 @@
 #                      show the demonstration, export the series as mails
 # make check           the test suites in the guest, on the patched kernel
 #                      built with CONFIG_MMU_NOTIFIER_SLEEPABLE=y and =n;
-#                      one summary line for both (SLEEPABLE=y or n: one)
+#                      one summary line for both (SLEEPABLE=y or n: one);
+#                      with y, also checkpatch --strict of every exported
+#                      mail, kernel-doc and the documentation build
 # make check KERNEL=stock
 #                      the same suites on the unpatched 6.12 kernel
 # make check-debug     the same suites on debug kernels (KASAN, kmemleak,
@@ -14,7 +16,8 @@
 #                      side by side: a table and a plot in $(BUILD)/bench
 #
 # Variables: KERNEL=ours|stock, SLEEPABLE=y|n, BUILD (build folder), CACHE (pristine tree
-# and ccache), MMUN_KVM=1 (KVM instead of TCG), MMUN_TIMEOUT (watchdog, s).
+# and ccache), MMUN_KVM=1 (KVM instead of TCG), MMUN_TIMEOUT (watchdog, s),
+# COMPAT=0 (no compile check of the users), REVIEW=0 (no review checks).
 
 KERNEL ?= ours
 BUILD ?= $(CURDIR)/build

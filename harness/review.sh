@@ -49,9 +49,9 @@ for mail in "$BUILD"/series/0*.patch; do
 	name=$(basename "$mail")
 	[ "$name" = 0000-cover-letter.patch ] && continue
 	out=$(cd "$SRC" && PATH=/usr/bin:$PATH ./scripts/checkpatch.pl --strict \
-		--no-tree --no-color "$mail" 2>&1) || true
+		--no-tree --no-color --show-types "$mail" 2>&1) || true
 	total=$(echo "$out" | grep -E '^total: ' | tail -n1)
-	kinds=$(echo "$out" | sed -n 's/^\(ERROR\|WARNING\|CHECK\): \([A-Z_]*\):.*/\2/p' | sort -u)
+	kinds=$(echo "$out" | sed -n 's/^\(ERROR\|WARNING\|CHECK\):\([A-Z_]*\):.*/\2/p' | sort -u)
 	if [[ "$total" =~ ^total:\ 0\ errors,\ 0\ warnings,\ 0\ checks ]]; then
 		row "review: checkpatch --strict" "$name" PASS
 	elif [[ "$total" =~ ^total:\ 0\ errors,\ 1\ warnings,\ 0\ checks ]] &&

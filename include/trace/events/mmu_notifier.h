@@ -3,8 +3,8 @@
  * Tracepoints of the MMU notifier core: what each notifier of an mm was
  * told, and how long its callback took. Every event names the notifier
  * by its ops (%ps: a data symbol, printed by name with CONFIG_KALLSYMS_ALL).
- * A disabled event costs a patched-out branch: the clock is read only
- * while the event is enabled.
+ * A disabled event costs its static branch (a patched-out jump with
+ * CONFIG_JUMP_LABEL): the clock is read only while the event is enabled.
  */
 #undef TRACE_SYSTEM
 #define TRACE_SYSTEM mmu_notifier

@@ -596,6 +596,7 @@ static long mms_count(const char *line, const char *name)
 TEST_F(observe, debugfs_view)
 {
 	struct tmn_status ps, ps2, gs, is;
+	struct trace t;
 	struct tmn_seq sq = { 0 };
 	const char *l;
 	char *text, *block, v[96];
@@ -692,6 +693,14 @@ TEST_F(observe, debugfs_view)
 	ASSERT_EQ(NULL, mms_line(block, "notifier "))
 		TH_LOG("the shared notifier stayed listed");
 	ASSERT_EQ(NULL, mms_line(block, "interval "));
+
+	/* The last put's unregistration, from the free work, is traced too. */
+	trace_stop(_metadata, self->tracing, &t);
+	ASSERT_EQ(1, count_events(&t, "mmu_notifier_unregister",
+				  "tmn_get_ops"));
+	l = find_event(&t, "mmu_notifier_unregister", "tmn_get_ops", NULL);
+	ASSERT_EQ(1, field_ull(l, "unlinked"));
+	trace_free(&t);
 }
 
 TEST_HARNESS_MAIN

@@ -118,6 +118,32 @@ static int page_node(void *addr)
 	return status;
 }
 
+/*
+ * Move every page of the window to the node of its first page. A process
+ * that ran on both vCPUs while it faulted them in has them on both nodes,
+ * and a move "to the other node" would then leave some where they are,
+ * with no notifier called for them.
+ */
+static int gather_pages(char *addr)
+{
+	int nodes[NPAGES], status[NPAGES], node = page_node(addr), i;
+	void *pages[NPAGES];
+
+	if (node < 0)
+		return node;
+	for (i = 0; i < NPAGES; i++) {
+		pages[i] = addr + i * psize;
+		nodes[i] = node;
+	}
+	if (syscall(__NR_move_pages, 0, NPAGES, pages, nodes, status,
+		    MPOL_MF_MOVE))
+		return -errno;
+	for (i = 0; i < NPAGES; i++)
+		if (status[i] != node)
+			return -EBUSY;
+	return 0;
+}
+
 FIXTURE(mirror) {
 	int fd;
 	char *buf;
@@ -149,6 +175,7 @@ FIXTURE_SETUP(mirror)
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, self->buf);
 	tmn_fill(self->buf, self->len, 1);
+	ASSERT_EQ(0, gather_pages(self->buf));
 }
 
 FIXTURE_TEARDOWN(mirror)

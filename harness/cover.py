@@ -23,10 +23,9 @@ def bench_table(readme):
             rows.append([c.strip() for c in l.strip('|').split('|')])
         elif rows:
             break
-    head, body = rows[0], [r for r in rows[2:]]
-    # Figure, unit, stock, ours, ratio; the targets stay in the README.
-    table = [[head[0], head[1], head[2], head[3], head[4]]]
-    table += [[r[0], r[1], r[2], r[3], r[4]] for r in body]
+    # Figure, unit, stock, ours, ratio (the header, then the rows after
+    # the |---| line); the targets stay in the README.
+    table = [r[:5] for r in rows[:1] + rows[2:]]
     width = [max(len(r[i]) for r in table) for i in range(5)]
     out = []
     for n, r in enumerate(table):

@@ -59,8 +59,6 @@ BENIGN = re.compile(r'kmemleak: (Kernel memory leak detector initialized|'
                     r'\d+ new suspected memory leaks)')
 # A report is quoted from its first line to the first of these (included).
 REPORT_END = re.compile(r'---\[ end trace|^(\[\s*\d+\.\d+\] )?={20,}$')
-
-
 KMEMLEAK_ENTRY = re.compile(r'unreferenced object (0x[0-9a-f]+) \(size (\d+)\)')
 TIMESTAMP = re.compile(r'^\[\s*\d+\.\d+\] ')
 EXPECT_BEGIN = re.compile(r'expect a WARNING: (.+)$')

@@ -19,33 +19,12 @@
 #include "tmn.h"
 
 #define PMD	(2UL << 20)
-#define IDLE_BITMAP "/sys/kernel/mm/page_idle/bitmap"
 
 static struct tmn_log tmn_log_buf;
 
 static uint64_t pfn_of(void *addr)
 {
 	return PM_PFN(tmn_pagemap(addr));
-}
-
-/* Mark @pfn idle (write) or read whether it still is. */
-static int idle_bit(uint64_t pfn, bool set)
-{
-	uint64_t word = 0;
-	off_t off = pfn / 64 * 8;
-	int fd = open(IDLE_BITMAP, O_RDWR), ret = -1;
-
-	if (fd < 0)
-		return -errno;
-	if (set) {
-		word = 1ULL << (pfn % 64);
-		if (pwrite(fd, &word, 8, off) == 8)
-			ret = 0;
-	} else if (pread(fd, &word, 8, off) == 8) {
-		ret = !!(word & (1ULL << (pfn % 64)));
-	}
-	close(fd);
-	return ret;
 }
 
 /*
@@ -62,7 +41,7 @@ static int idle_trackable(char *page)
 
 	for (tries = 0; tries < 64; tries++) {
 		uint64_t word, pfn = pfn_of(page);
-		int fd = open(IDLE_BITMAP, O_RDONLY);
+		int fd = open(TMN_IDLE_BITMAP, O_RDONLY);
 		ssize_t n;
 		char *hold;
 
@@ -164,11 +143,11 @@ TEST_F(aging, idle_page_tracking)
 	for (i = 0; i < 16; i++) {
 		pfn[i] = pfn_of(p + i * psize);
 		ASSERT_NE(0, pfn[i]);
-		ASSERT_EQ(0, idle_bit(pfn[i], true))
-			TH_LOG("%s: %s", IDLE_BITMAP, strerror(errno));
+		ASSERT_EQ(0, tmn_idle_bit(pfn[i], true))
+			TH_LOG("%s: %s", TMN_IDLE_BITMAP, strerror(errno));
 	}
 	thp_pfn = pfn_of(thp);
-	ASSERT_EQ(0, idle_bit(thp_pfn, true));
+	ASSERT_EQ(0, tmn_idle_bit(thp_pfn, true));
 	tmn_fetch(self->fd, id, &tmn_log_buf);
 	ASSERT_GE(young_calls(&tmn_log_buf, TMN_EV_CLEAR_YOUNG, p, 16 * psize,
 			      &young), 16);
@@ -181,9 +160,9 @@ TEST_F(aging, idle_page_tracking)
 	ASSERT_EQ(0, tmn_touch(self->fd, id, p, 8));
 	ASSERT_EQ(0, tmn_touch(self->fd, tid, thp + 100 * psize, 1));
 	for (i = 0; i < 16; i++)
-		ASSERT_EQ(i < 8 ? 0 : 1, idle_bit(pfn[i], false))
+		ASSERT_EQ(i < 8 ? 0 : 1, tmn_idle_bit(pfn[i], false))
 			TH_LOG("page %d", i);
-	ASSERT_EQ(0, idle_bit(thp_pfn, false))
+	ASSERT_EQ(0, tmn_idle_bit(thp_pfn, false))
 		TH_LOG("a huge page the device used reads idle");
 	expect_coherent(_metadata, self->fd, id, p, 16);
 }

@@ -17,7 +17,6 @@
 #include "tmn.h"
 
 #define NPAGES		16
-#define IDLE_BITMAP	"/sys/kernel/mm/page_idle/bitmap"
 #define MMS		"/sys/kernel/debug/mmu_notifier/mms"
 
 /* The tracefs directory, mounted if it is not. */
@@ -62,38 +61,30 @@ static int tr_clear(const char *dir)
 	return 0;
 }
 
-/* The whole of a file, NUL-terminated; NULL on error. */
-static char *slurp(const char *path)
+/*
+ * Read a whole file into @buf, NUL-terminated, with no allocation (a
+ * free() may unmap memory of the process and so make a callout of its
+ * own). A file that does not fit is an error, -EFBIG.
+ */
+static int read_file(const char *path, char *buf, size_t size)
 {
-	size_t size = 1 << 16, len = 0;
-	char *buf = malloc(size);
 	int fd = open(path, O_RDONLY);
+	size_t len = 0;
 	ssize_t n;
 
-	if (fd < 0 || !buf) {
-		free(buf);
-		if (fd >= 0)
-			close(fd);
-		return NULL;
-	}
-	while ((n = read(fd, buf + len, size - len - 1)) > 0) {
+	if (fd < 0)
+		return -errno;
+	while (len + 1 < size && (n = read(fd, buf + len, size - len - 1)) > 0)
 		len += n;
-		if (len + 1 == size) {
-			char *more = realloc(buf, size *= 2);
-
-			if (!more)
-				break;
-			buf = more;
-		}
-	}
 	close(fd);
 	buf[len] = 0;
-	return buf;
+	return len + 1 < size ? 0 : -EFBIG;
 }
+
+static char trace_text[1 << 22];
 
 /* Trace lines: "... event: field=value field=value ...". */
 struct trace {
-	char *text;
 	char **line;
 	int n;
 };
@@ -101,14 +92,15 @@ struct trace {
 static int trace_load(struct trace *t, const char *dir)
 {
 	char path[256], *s, *save;
+	int ret;
 
 	snprintf(path, sizeof(path), "%s/trace", dir);
-	t->text = slurp(path);
-	if (!t->text)
-		return -1;
+	ret = read_file(path, trace_text, sizeof(trace_text));
+	if (ret)
+		return ret;
 	t->n = 0;
 	t->line = NULL;
-	for (s = strtok_r(t->text, "\n", &save); s;
+	for (s = strtok_r(trace_text, "\n", &save); s;
 	     s = strtok_r(NULL, "\n", &save)) {
 		if (s[0] == '#')
 			continue;
@@ -175,15 +167,22 @@ static bool has_ops(const char *line, const char *ops)
 	return field(line, "ops", v, sizeof(v)) && !strcmp(v, ops);
 }
 
-static int count_events(const struct trace *t, const char *event,
+/* Events of @event by @ops among the first @end lines. */
+static int count_before(const struct trace *t, int end, const char *event,
 			const char *ops)
 {
 	int i, n = 0;
 
-	for (i = 0; i < t->n; i++)
+	for (i = 0; i < end; i++)
 		if (is_event(t->line[i], event) && has_ops(t->line[i], ops))
 			n++;
 	return n;
+}
+
+static int count_events(const struct trace *t, const char *event,
+			const char *ops)
+{
+	return count_before(t, t->n, event, ops);
 }
 
 #define FENCE "observe: the driver's counts were read here"
@@ -203,12 +202,7 @@ static int fence_at(const struct trace *t)
 static int count_fenced(const struct trace *t, const char *event,
 			const char *ops)
 {
-	int i, n = 0, end = fence_at(t);
-
-	for (i = 0; i < end; i++)
-		if (is_event(t->line[i], event) && has_ops(t->line[i], ops))
-			n++;
-	return n;
+	return count_before(t, fence_at(t), event, ops);
 }
 
 static bool same_counts(const struct tmn_status *a, const struct tmn_status *b)
@@ -257,25 +251,6 @@ static const char *find_event(const struct trace *t, const char *event,
 static void trace_free(struct trace *t)
 {
 	free(t->line);
-	free(t->text);
-}
-
-/*
- * Ask the core for a young callout on each mapping of @page: mark it idle
- * through idle page tracking, whose rmap walk clears the accessed bits.
- */
-static int page_idle_mark(char *page)
-{
-	uint64_t pfn = PM_PFN(tmn_pagemap(page)), bits;
-	int fd = open(IDLE_BITMAP, O_WRONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	bits = 1ULL << (pfn % 64);
-	n = pwrite(fd, &bits, sizeof(bits), pfn / 64 * sizeof(bits));
-	close(fd);
-	return n == sizeof(bits) ? 0 : -errno;
 }
 
 FIXTURE(observe)
@@ -354,9 +329,13 @@ TEST_F(observe, plain_notifier_events)
 	ASSERT_EQ(0, tmn_touch(self->fd, id, self->buf, NPAGES));
 	/* Pages still in a CPU's LRU cache are not on the LRU: no rmap walk. */
 	ASSERT_EQ(0, tmn_lru_drain(self->buf));
-	/* A page whose chunk of the idle bitmap can be written. */
+	/*
+	 * A page whose chunk of the idle bitmap can be written: marking it
+	 * idle asks each of its mappings' notifiers clear_young.
+	 */
 	for (i = 0; i < NPAGES && !young_page; i++)
-		if (!page_idle_mark(self->buf + i * psize))
+		if (!tmn_idle_bit(PM_PFN(tmn_pagemap(self->buf + i * psize)),
+				  true))
 			young_page = self->buf + i * psize;
 	ASSERT_NE(NULL, young_page) TH_LOG("no page could be marked idle");
 	ASSERT_EQ(0, mprotect(self->buf, self->len, PROT_READ));
@@ -511,25 +490,6 @@ TEST_F(observe, interval_events_and_retry)
 	trace_free(&t);
 }
 
-/*
- * Read debugfs mmu_notifier/mms into @buf with no allocation, as a free()
- * may unmap memory of the process and so make a callout of its own.
- */
-static int read_mms(char *buf, size_t size)
-{
-	int fd = open(MMS, O_RDONLY);
-	size_t len = 0;
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	while (len + 1 < size && (n = read(fd, buf + len, size - len - 1)) > 0)
-		len += n;
-	close(fd);
-	buf[len] = 0;
-	return len + 1 < size ? 0 : -EFBIG;
-}
-
 static char mms_text[1 << 18];
 
 /* The block of debugfs mmu_notifier/mms for the mm of @pid, or NULL. */
@@ -629,7 +589,7 @@ TEST_F(observe, debugfs_view)
 		ASSERT_EQ(0, tmn_status(self->fd, plain, &ps));
 		ASSERT_EQ(0, tmn_status(self->fd, get1, &gs));
 		ASSERT_EQ(0, tmn_status(self->fd, interval, &is));
-		ASSERT_EQ(0, read_mms(mms_text, sizeof(mms_text)))
+		ASSERT_EQ(0, read_file(MMS, mms_text, sizeof(mms_text)))
 			TH_LOG("no %s (CONFIG_DEBUG_MMU_NOTIFIER)", MMS);
 		ASSERT_EQ(0, tmn_status(self->fd, plain, &ps2));
 		if (ps.starts == ps2.starts && ps.young == ps2.young &&
@@ -683,7 +643,7 @@ TEST_F(observe, debugfs_view)
 	ASSERT_EQ(0, tmn_unreg(self->fd, interval));
 	/* The last put frees from a work item: wait for it to unlink. */
 	for (i = 0; i < 100; i++) {
-		ASSERT_EQ(0, read_mms(mms_text, sizeof(mms_text)));
+		ASSERT_EQ(0, read_file(MMS, mms_text, sizeof(mms_text)));
 		block = mms_block(mms_text, getpid());
 		ASSERT_NE(NULL, block);
 		if (!mms_line(block, "notifier "))

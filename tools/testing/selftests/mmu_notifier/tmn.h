@@ -412,4 +412,30 @@ static inline int tmn_lru_drain(void *page)
 	return syscall(__NR_move_pages, 0, 1, pages, &node, &status, 0) ? -1 : 0;
 }
 
+#define TMN_IDLE_BITMAP "/sys/kernel/mm/page_idle/bitmap"
+
+/*
+ * Idle page tracking: mark the page of @pfn idle (@set: a write, whose
+ * rmap walk asks every mapping's notifiers clear_young), or read whether
+ * it still is. Returns 0 for a mark, 0 or 1 for a read, < 0 on error.
+ */
+static inline int tmn_idle_bit(uint64_t pfn, bool set)
+{
+	uint64_t word = 0;
+	off_t off = pfn / 64 * 8;
+	int fd = open(TMN_IDLE_BITMAP, O_RDWR), ret = -1;
+
+	if (fd < 0)
+		return -errno;
+	if (set) {
+		word = 1ULL << (pfn % 64);
+		if (pwrite(fd, &word, 8, off) == 8)
+			ret = 0;
+	} else if (pread(fd, &word, 8, off) == 8) {
+		ret = !!(word & (1ULL << (pfn % 64)));
+	}
+	close(fd);
+	return ret;
+}
+
 #endif /* TMN_H */

@@ -22,7 +22,12 @@ A test that must make the kernel warn (a misused interface is a WARN and
 an error) announces it: a line with "expect a WARNING: WHAT" before, and
 one with "end of expected WARNING" after. Exactly one WARNING must appear
 in between; it is then not a report, and the expectation counts as a
-passed check. None, two, or a missing end marker fail it.
+passed check. None, two, or a missing end marker fail it. A test that
+makes the OOM killer kill a process announces it the same way, with
+"expect an OOM kill: WHAT" and "end of expected OOM kill": exactly one
+OOM killer report (from "invoked oom-killer" to its "Killed process"
+line) must appear in between, and the stack trace of that report is then
+not a report; anything else in the window still is.
 
 The patched kernel lists the call sites of the core mm that reached a
 notifier during the mmu_notifier collection (MMUN-SITES-BEGIN/END, from
@@ -63,6 +68,11 @@ KMEMLEAK_ENTRY = re.compile(r'unreferenced object (0x[0-9a-f]+) \(size (\d+)\)')
 TIMESTAMP = re.compile(r'^\[\s*\d+\.\d+\] ')
 EXPECT_BEGIN = re.compile(r'expect a WARNING: (.+)$')
 EXPECT_END = 'end of expected WARNING'
+OOM_BEGIN = re.compile(r'expect an OOM kill: (.+)$')
+OOM_END = 'end of expected OOM kill'
+OOM_INVOKED = 'invoked oom-killer:'
+OOM_KILLED = re.compile(r'(Memory cgroup out of memory|Out of memory): '
+                        r'Killed process')
 REACH_MIN = 0.8
 CALL_SITE = re.compile(
     r'\b(mmu_notifier_invalidate_range_start(?:_nonblock)?|'
@@ -296,6 +306,40 @@ def expected_warnings(lines, res):
     return left
 
 
+def expected_oom_kills(lines, res):
+    """Check the announced OOM kills; return the lines without the stack
+    trace of each announced kill's report."""
+    left, i = [], 0
+    while i < len(lines):
+        m = OOM_BEGIN.search(lines[i])
+        if not m:
+            left.append(lines[i])
+            i += 1
+            continue
+        what = m.group(1).strip()
+        j = i + 1
+        while j < len(lines) and OOM_END not in lines[j]:
+            j += 1
+        block = lines[i + 1:j]
+        invoked = [k for k, l in enumerate(block) if OOM_INVOKED in l]
+        killed = [k for k, l in enumerate(block) if OOM_KILLED.search(l)]
+        if j == len(lines):
+            status, note = 'FAIL', 'no end marker'
+        elif len(invoked) != 1 or len(killed) != 1 or killed[0] < invoked[0]:
+            status, note = 'FAIL', '%d OOM killer reports, %d kills' % (
+                len(invoked), len(killed))
+        else:
+            status, note = 'PASS', ''
+        res.add('harness', 'expected OOM kill: ' + what, status, note)
+        if status == 'PASS':
+            block = [l for k, l in enumerate(block)
+                     if not (invoked[0] < k < killed[0] and
+                             'Call Trace:' in l)]
+        left.extend(block)
+        i = j + 1
+    return left
+
+
 def kmemleak(lines, flavor, mode, res):
     """Check the leak scan of a debug kernel; return the lines without it,
     and each leak's entry as a list of lines."""
@@ -415,7 +459,7 @@ def main():
                 res.add(suite, name, status, note)
 
     lines, leaks = kmemleak(lines, flavor, mode, res)
-    left = expected_warnings(lines, res)
+    left = expected_warnings(expected_oom_kills(lines, res), res)
     reports = [l for l in left if is_report(l)]
     res.add('harness', 'console free of kernel warnings and lock reports',
             'FAIL' if reports else 'PASS',

@@ -162,6 +162,54 @@ class Report(unittest.TestCase):
         self.assertEqual(rc, 1)
         self.assertIn('BUG: sleeping function', out)
 
+    OOM = ("[    1.5] mmu_notifier lifecycle: expect an OOM kill: victim\n"
+           "%s"
+           "[    1.9] mmu_notifier lifecycle: end of expected OOM kill\n")
+    OOM_REPORT = (
+        "[    1.6] lifecycle invoked oom-killer: gfp_mask=0xcc0, order=0\n"
+        "[    1.6] CPU: 1 UID: 0 PID: 90 Comm: lifecycle Not tainted\n"
+        "[    1.6] Call Trace:\n"
+        "[    1.6]  <TASK>\n"
+        "[    1.6]  dump_stack_lvl+0x5d/0x80\n"
+        "[    1.6]  </TASK>\n"
+        "[    1.7] Memory cgroup out of memory: Killed process 90 "
+        "(lifecycle) total-vm:1kB\n")
+
+    def test_expected_oom_kill_passes(self):
+        rc, counts, out = self.run_report(
+            KUNIT_OK + INIT + self.OOM % self.OOM_REPORT +
+            kselftest(GOOD_PROGRAM) + DONE)
+        self.assertEqual((rc, counts), (0, [8, 0, 0]), out)
+
+    def test_unannounced_oom_kill_is_a_report(self):
+        rc, _, out = self.run_report(
+            KUNIT_OK + INIT + self.OOM_REPORT + kselftest(GOOD_PROGRAM) +
+            DONE)
+        self.assertEqual(rc, 1)
+        self.assertIn('Call Trace:', out)
+
+    def test_expected_oom_kill_missing(self):
+        rc, _, out = self.run_report(
+            KUNIT_OK + INIT + self.OOM % "" + kselftest(GOOD_PROGRAM) + DONE)
+        self.assertEqual(rc, 1)
+        self.assertIn('expected OOM kill: victim (0 OOM killer reports', out)
+
+    def test_expected_oom_kill_twice(self):
+        rc, _, out = self.run_report(
+            KUNIT_OK + INIT + self.OOM % (self.OOM_REPORT * 2) +
+            kselftest(GOOD_PROGRAM) + DONE)
+        self.assertEqual(rc, 1)
+        self.assertIn('(2 OOM killer reports, 2 kills)', out)
+
+    def test_expected_oom_kill_hides_no_other_report(self):
+        rc, _, out = self.run_report(
+            KUNIT_OK + INIT + self.OOM % (
+                self.OOM_REPORT + "[    1.8] INFO: task x blocked for more "
+                "than 120 seconds.\n[    1.8] Call Trace:\n") +
+            kselftest(GOOD_PROGRAM) + DONE)
+        self.assertEqual(rc, 1)
+        self.assertIn('blocked for more than', out)
+
     def test_lockdep_report(self):
         rc, _, _ = self.run_report(
             KUNIT_OK + INIT +

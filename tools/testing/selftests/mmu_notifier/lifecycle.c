@@ -1,0 +1,899 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The lifecycle of a notifier, against what else reaches its mm.
+ *
+ * ->release comes while the notifier still gets every invalidation, so
+ * that no page of the mm is freed while the device maps it: at the mm's
+ * teardown, with reclaim or the OOM reaper working on the dying mm, and
+ * at unregistration, with another thread unmapping pages. A teardown waits
+ * for no other mm's: the OOM reaper reaps a victim whose file another
+ * process's invalidation keeps locked, and exits of many mms go on while
+ * one is stuck. The free after the last mmu_notifier_put() of one mm
+ * waits for no other mm's locks.
+ *
+ * The device of lib/test_mmu_notifier.c reads through the pfns it recorded
+ * and reports a read through a page that was freed (ESTALE); every page
+ * the device still maps must read what the process wrote. A notifier's
+ * gate (TMN_HOLD_RELEASE, TMN_HOLD_START) holds its ->release, or its
+ * blockable invalidations, until the test opens it: the test acts on the
+ * mm while one of them is in progress. Tests that make the kernel kill a
+ * process announce it to the harness in the kernel log.
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <signal.h>
+#include <time.h>
+#include <linux/falloc.h>
+#include <sys/mount.h>
+#include <sys/wait.h>
+
+#include "../kselftest_harness.h"
+#include "tmn.h"
+#include "../../../../mm/mmu_notifier_bench.h"
+
+#define NPAGES		64
+/* Processes of the parallel teardown, and the VMAs of each. */
+#define NPROCS		16
+#define VMAS		10000
+#define BENCH_FILE	"/sys/kernel/debug/mmu_notifier_bench"
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* TMN_VMAS sets fewer VMAs a process (debug kernels). */
+static int nr_vmas(void)
+{
+	const char *s = getenv("TMN_VMAS");
+
+	return s && atoi(s) > 2 && atoi(s) < VMAS ? atoi(s) : VMAS;
+}
+
+/* Wait until @n callouts of notifier @id wait at its gate; false after 10 s. */
+static bool wait_held(int fd, int id, unsigned int n)
+{
+	struct tmn_status st;
+	int i;
+
+	for (i = 0; i < 1000; i++) {
+		if (!tmn_status(fd, id, &st) && st.held >= n)
+			return true;
+		usleep(10000);
+	}
+	return false;
+}
+
+static int open_gate(int fd, int id)
+{
+	__u32 u = id;
+
+	return tmn_err(ioctl(fd, TMN_OPEN_GATE, &u));
+}
+
+/*
+ * Every page of [buf, buf + npages) is gone from the device (ENOENT), or
+ * reads what the process wrote there (tmn_fill() with @seed, from @buf
+ * on); never through a freed page (ESTALE), never other data. Returns the
+ * number of pages gone.
+ */
+static int check_device(struct __test_metadata *_metadata, int fd, int id,
+			char *buf, size_t first, size_t npages,
+			unsigned int seed)
+{
+	char *want = malloc((first + npages) * psize), *got = malloc(psize);
+	size_t i;
+	int r, gone = 0;
+
+	ASSERT_NE(NULL, want);
+	ASSERT_NE(NULL, got);
+	tmn_fill(want, (first + npages) * psize, seed);
+	for (i = first; i < first + npages; i++) {
+		r = tmn_read(fd, id, buf + i * psize, got, psize);
+		if (r == -ENOENT) {
+			gone++;
+			continue;
+		}
+		EXPECT_NE(-ESTALE, r)
+			TH_LOG("page %zu: the device reads a page that was freed", i);
+		EXPECT_EQ(0, r);
+		if (!r)
+			EXPECT_EQ(0, memcmp(got, want + i * psize, psize))
+				TH_LOG("page %zu: the device reads other data", i);
+	}
+	free(want);
+	free(got);
+	return gone;
+}
+
+static void expect_not_late(struct __test_metadata *_metadata, int fd, int id)
+{
+	struct tmn_status st;
+
+	ASSERT_EQ(0, tmn_status(fd, id, &st));
+	EXPECT_EQ(0, st.late)
+		TH_LOG("%llu pages were freed while the device mapped them",
+		       (unsigned long long)st.late);
+}
+
+/* A counter of /proc/vmstat, -1 if there is none. */
+static long long vmstat_read(const char *key)
+{
+	char name[64];
+	long long v, ret = -1;
+	FILE *f = fopen("/proc/vmstat", "r");
+
+	if (!f)
+		return -1;
+	while (fscanf(f, "%63s %lld", name, &v) == 2)
+		if (!strcmp(name, key))
+			ret = v;
+	fclose(f);
+	return ret;
+}
+
+/* A memory cgroup of the test's own. */
+struct cg {
+	char dir[128];
+};
+
+static int cg_make(struct cg *cg, const char *name)
+{
+	if (access("/sys/fs/cgroup/cgroup.controllers", F_OK))
+		mount("cgroup2", "/sys/fs/cgroup", "cgroup2", 0, NULL);
+	if (tmn_write_file("/sys/fs/cgroup/cgroup.subtree_control", "+memory"))
+		return -1;
+	snprintf(cg->dir, sizeof(cg->dir), "/sys/fs/cgroup/tmn-%s-%d", name,
+		 getpid());
+	return mkdir(cg->dir, 0700) && errno != EEXIST ? -1 : 0;
+}
+
+static int cg_set(struct cg *cg, const char *file, const char *val)
+{
+	char path[192];
+
+	snprintf(path, sizeof(path), "%s/%s", cg->dir, file);
+	return tmn_write_file(path, val);
+}
+
+/* The value of @key in a flat-keyed file of the cgroup, -1 if none. */
+static long long cg_get(struct cg *cg, const char *file, const char *key)
+{
+	char path[192], name[64];
+	long long v, ret = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", cg->dir, file);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fscanf(f, "%63s %lld", name, &v) == 2)
+		if (!strcmp(name, key))
+			ret = v;
+	fclose(f);
+	return ret;
+}
+
+static int cg_enter(struct cg *cg)
+{
+	char pid[16];
+
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	return cg_set(cg, "cgroup.procs", pid);
+}
+
+static void cg_remove(struct cg *cg)
+{
+	int i;
+
+	/* A killed task leaves the cgroup a little after its exit. */
+	for (i = 0; i < 100 && rmdir(cg->dir) && errno == EBUSY; i++)
+		usleep(20000);
+}
+
+/* What the kernel logs from now on, through /dev/kmsg. */
+static int kmsg_open(void)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+
+	if (fd >= 0)
+		lseek(fd, 0, SEEK_END);
+	return fd;
+}
+
+/*
+ * Read the kernel log for up to @ms: true once a message contains @what
+ * (NULL: read for the whole time). Any message that contains @bad sets
+ * *@seen.
+ */
+static bool kmsg_wait(int fd, const char *what, int ms, const char *bad,
+		      bool *seen)
+{
+	double end = now_ms() + ms;
+	char rec[1024];
+	ssize_t n;
+
+	while (now_ms() < end) {
+		n = read(fd, rec, sizeof(rec) - 1);
+		if (n < 0) {
+			if (errno == EAGAIN)
+				usleep(20000);
+			continue;
+		}
+		rec[n] = 0;
+		if (bad && strstr(rec, bad))
+			*seen = true;
+		if (what && strstr(rec, what))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Say something to the harness in the kernel log, so that it lands in the
+ * console in order with what the kernel prints.
+ */
+static void kmsg_say(const char *what)
+{
+	int fd = open("/dev/kmsg", O_WRONLY);
+
+	if (fd < 0)
+		return;
+	dprintf(fd, "mmu_notifier lifecycle: %s\n", what);
+	close(fd);
+}
+
+/* The state letter of a task, from /proc/PID/stat; 0 if unknown. */
+static char task_state(pid_t pid)
+{
+	char path[64], buf[256], *p;
+	int fd, n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' ? p[2] : 0;
+}
+
+/* Has @pid exited? Its exit status in *@status; reaps it. */
+static bool reaped(pid_t pid, int *status)
+{
+	return waitpid(pid, status, WNOHANG) == pid;
+}
+
+/*
+ * A child of the test. Before it says it is ready (a byte on @ready), it
+ * joins @cg (if set), sets its oom_score_adj to @adj (if not 0), fills
+ * [buf, buf + len), mapped by the parent and untouched, with @seed and
+ * puts those pages on the LRU. It then waits for a byte on @go and runs
+ * @then (if set), and waits to be killed.
+ */
+struct child {
+	struct cg *cg;
+	int adj;
+	char *buf;
+	size_t len;
+	unsigned int seed;
+	void (*then)(struct child *c);
+	size_t alloc;	/* for @then */
+	int ready[2];
+	int go[2];
+	pid_t pid;
+};
+
+static void child_main(struct child *c)
+{
+	char adj[16], b = 0;
+
+	if (c->cg && cg_enter(c->cg))
+		_exit(1);
+	if (c->adj) {
+		snprintf(adj, sizeof(adj), "%d", c->adj);
+		if (tmn_write_file("/proc/self/oom_score_adj", adj))
+			_exit(1);
+	}
+	if (c->buf) {
+		tmn_fill(c->buf, c->len, c->seed);
+		tmn_lru_drain(c->buf);
+	}
+	if (write(c->ready[1], &b, 1) != 1 || read(c->go[0], &b, 1) != 1)
+		_exit(1);
+	if (c->then)
+		c->then(c);
+	for (;;)
+		pause();
+}
+
+static int child_start(struct child *c)
+{
+	char b;
+
+	if (pipe(c->ready) || pipe(c->go))
+		return -1;
+	c->pid = fork();
+	if (c->pid < 0)
+		return -1;
+	if (!c->pid)
+		child_main(c);
+	return read(c->ready[0], &b, 1) == 1 ? 0 : -1;
+}
+
+static int child_go(struct child *c)
+{
+	char b = 0;
+
+	return write(c->go[1], &b, 1) == 1 ? 0 : -1;
+}
+
+/* Allocate and touch c->alloc bytes of anonymous memory, then exit 0. */
+static void child_alloc(struct child *c)
+{
+	char *p = mmap(NULL, c->alloc, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	size_t i;
+
+	if (p == MAP_FAILED)
+		_exit(2);
+	for (i = 0; i < c->alloc; i += psize)
+		p[i] = 1;
+	_exit(0);
+}
+
+FIXTURE(lifecycle) {
+	char *buf;
+	size_t len;
+	int fd;
+};
+
+FIXTURE_SETUP(lifecycle)
+{
+	self->fd = tmn_open();
+	if (self->fd < 0)
+		SKIP(return, "no %s (CONFIG_TEST_MMU_NOTIFIER)", TMN_DEV);
+	self->len = NPAGES * psize;
+	self->buf = mmap(NULL, self->len, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, self->buf);
+}
+
+FIXTURE_TEARDOWN(lifecycle)
+{
+	if (self->fd >= 0)
+		close(self->fd);
+}
+
+/*
+ * Reclaim swaps out pages of a process whose teardown is inside the
+ * notifier's ->release: the invalidation must reach the notifier before
+ * the pages are freed.
+ */
+TEST_F_TIMEOUT(lifecycle, release_window_reclaim, 120)
+{
+	struct child c = { .buf = self->buf, .len = self->len, .seed = 11 };
+	struct tmn_status st;
+	long long swapped;
+	struct cg cg;
+	int id, i, status, gone;
+
+	if (vmstat_read("pswpout") < 0 || access("/proc/swaps", F_OK))
+		SKIP(return, "no swap");
+	if (cg_make(&cg, "reclaim"))
+		SKIP(return, "no memory cgroup: %s", strerror(errno));
+	c.cg = &cg;
+	ASSERT_EQ(0, child_start(&c));
+	ASSERT_EQ(0, tmn_attach(self->fd, c.pid));
+	id = tmn_reg(self->fd, TMN_PLAIN, TMN_HOLD_RELEASE, self->buf,
+		     self->len);
+	ASSERT_GE(id, 0);
+	ASSERT_EQ(0, tmn_mirror(self->fd, id, self->buf, NPAGES, false));
+	ASSERT_EQ(0, check_device(_metadata, self->fd, id, self->buf, 0,
+				  NPAGES, c.seed));
+
+	ASSERT_EQ(0, kill(c.pid, SIGKILL));
+	ASSERT_TRUE(wait_held(self->fd, id, 1))
+		TH_LOG("the teardown did not call ->release");
+	swapped = vmstat_read("pswpout");
+	for (i = 0; i < 20 && vmstat_read("pswpout") == swapped; i++)
+		cg_set(&cg, "memory.reclaim", "16M");
+	ASSERT_GT(vmstat_read("pswpout"), swapped)
+		TH_LOG("reclaim swapped nothing out: the test shows nothing");
+	gone = check_device(_metadata, self->fd, id, self->buf, 0, NPAGES,
+			    c.seed);
+	EXPECT_GT(gone, 0)
+		TH_LOG("reclaim took pages from the device with no invalidation");
+	expect_not_late(_metadata, self->fd, id);
+
+	ASSERT_EQ(0, open_gate(self->fd, id));
+	ASSERT_EQ(c.pid, waitpid(c.pid, &status, 0));
+	ASSERT_TRUE(WIFSIGNALED(status));
+	ASSERT_EQ(0, tmn_status(self->fd, id, &st));
+	EXPECT_EQ(1, st.releases);
+	EXPECT_EQ(0, st.late)
+		TH_LOG("->release found pages the device mapped freed already");
+	cg_remove(&cg);
+}
+
+/*
+ * The OOM reaper unmaps the anonymous memory of a victim whose teardown is
+ * inside the notifier's ->release: its invalidation must reach the
+ * notifier before the pages are freed. process_mrelease() reaps the same
+ * way, but can find the mm only while a task still uses it, before the
+ * teardown; the mirror test's oom_reap covers it there.
+ */
+TEST_F_TIMEOUT(lifecycle, release_window_oom_reaper, 120)
+{
+	struct child c = {
+		.buf = self->buf, .len = self->len, .seed = 12, .adj = 1000,
+		.then = child_alloc, .alloc = 64 << 20,
+	};
+	bool unable = false;
+	char what[64];
+	struct cg cg;
+	int id, kfd, status, gone;
+
+	if (cg_make(&cg, "reaper"))
+		SKIP(return, "no memory cgroup: %s", strerror(errno));
+	ASSERT_EQ(0, cg_set(&cg, "memory.max", "16M"));
+	cg_set(&cg, "memory.swap.max", "0");
+	c.cg = &cg;
+	ASSERT_EQ(0, child_start(&c));
+	ASSERT_EQ(0, tmn_attach(self->fd, c.pid));
+	id = tmn_reg(self->fd, TMN_PLAIN, TMN_HOLD_RELEASE, self->buf,
+		     self->len);
+	ASSERT_GE(id, 0);
+	ASSERT_EQ(0, tmn_mirror(self->fd, id, self->buf, NPAGES, false));
+	kfd = kmsg_open();
+	ASSERT_GE(kfd, 0);
+
+	kmsg_say("expect an OOM kill: release_window_oom_reaper");
+	ASSERT_EQ(0, child_go(&c));
+	ASSERT_TRUE(wait_held(self->fd, id, 1))
+		TH_LOG("the OOM victim's teardown did not call ->release");
+	snprintf(what, sizeof(what), "oom_reaper: reaped process %d ", c.pid);
+	EXPECT_TRUE(kmsg_wait(kfd, what, 10000, "unable to reap", &unable))
+		TH_LOG("the OOM reaper did not reap the victim");
+	EXPECT_FALSE(unable);
+	gone = check_device(_metadata, self->fd, id, self->buf, 0, NPAGES,
+			    c.seed);
+	EXPECT_EQ(NPAGES, gone)
+		TH_LOG("the reaper took pages from the device with no invalidation");
+	expect_not_late(_metadata, self->fd, id);
+	ASSERT_EQ(0, open_gate(self->fd, id));
+	ASSERT_EQ(c.pid, waitpid(c.pid, &status, 0));
+	kmsg_say("end of expected OOM kill");
+	ASSERT_TRUE(WIFSIGNALED(status));
+	EXPECT_EQ(1, cg_get(&cg, "memory.events", "oom_kill"));
+	close(kfd);
+	cg_remove(&cg);
+}
+
+struct unreg_arg {
+	int fd, id, ret;
+};
+
+static void *unreg_fn(void *p)
+{
+	struct unreg_arg *a = p;
+
+	a->ret = tmn_unreg(a->fd, a->id);
+	return NULL;
+}
+
+/*
+ * Another thread unmaps half the window while the unregistration is inside
+ * ->release: the unmap's invalidation must reach the notifier before the
+ * pages are freed, and ->release runs once.
+ */
+TEST_F_TIMEOUT(lifecycle, release_window_unregister, 60)
+{
+	struct unreg_arg a = { .fd = self->fd };
+	pthread_t t;
+
+	tmn_fill(self->buf, self->len, 13);
+	a.id = tmn_reg(self->fd, TMN_PLAIN, TMN_HOLD_RELEASE, self->buf,
+		       self->len);
+	ASSERT_GE(a.id, 0);
+	ASSERT_EQ(0, tmn_mirror(self->fd, a.id, self->buf, NPAGES, false));
+	ASSERT_EQ(0, pthread_create(&t, NULL, unreg_fn, &a));
+	ASSERT_TRUE(wait_held(self->fd, a.id, 1))
+		TH_LOG("the unregistration did not call ->release");
+	ASSERT_EQ(0, munmap(self->buf, self->len / 2));
+	EXPECT_EQ(NPAGES / 2, check_device(_metadata, self->fd, a.id,
+					   self->buf, 0, NPAGES / 2, 13))
+		TH_LOG("the unmap freed pages the device still maps");
+	EXPECT_EQ(0, check_device(_metadata, self->fd, a.id, self->buf,
+				  NPAGES / 2, NPAGES / 2, 13));
+	expect_not_late(_metadata, self->fd, a.id);
+	ASSERT_EQ(0, open_gate(self->fd, a.id));
+	ASSERT_EQ(0, pthread_join(t, NULL));
+	EXPECT_EQ(1, a.ret) TH_LOG("->release ran %d times", a.ret);
+	munmap(self->buf + self->len / 2, self->len / 2);
+}
+
+/*
+ * A shared file whose i_mmap_rwsem a reader holds for as long as the test
+ * wants: a hole punched in it zaps the mapping of a helper process, whose
+ * notifier holds that blockable invalidation at its gate.
+ */
+struct stall {
+	int mfd;
+	char *map;
+	size_t len;
+	struct child helper;
+	int fd, id;
+	pthread_t punch;
+	int punched;
+};
+
+static void *punch_fn(void *p)
+{
+	struct stall *s = p;
+
+	s->punched = fallocate(s->mfd, FALLOC_FL_PUNCH_HOLE |
+			       FALLOC_FL_KEEP_SIZE, 0, s->len);
+	return NULL;
+}
+
+/*
+ * Map the file (children forked after this inherit the mapping), start
+ * the helper with the file's pages faulted in, and punch the hole.
+ */
+static int stall_map(struct stall *s)
+{
+	size_t i;
+
+	s->len = 16 * psize;
+	s->mfd = memfd_create("tmn-stall", 0);
+	if (s->mfd < 0 || ftruncate(s->mfd, s->len))
+		return -1;
+	s->map = mmap(NULL, s->len, PROT_READ | PROT_WRITE, MAP_SHARED,
+		      s->mfd, 0);
+	if (s->map == MAP_FAILED)
+		return -1;
+	for (i = 0; i < s->len; i += psize)
+		s->map[i] = 1;
+	return child_start(&s->helper);
+}
+
+static int stall_start(struct stall *s)
+{
+	s->fd = tmn_open();
+	if (s->fd < 0 || tmn_attach(s->fd, s->helper.pid))
+		return -1;
+	s->id = tmn_reg(s->fd, TMN_PLAIN, TMN_HOLD_START, s->map, s->len);
+	if (s->id < 0 || pthread_create(&s->punch, NULL, punch_fn, s))
+		return -1;
+	return wait_held(s->fd, s->id, 1) ? 0 : -1;
+}
+
+static int stall_end(struct stall *s)
+{
+	int status;
+
+	if (open_gate(s->fd, s->id) || pthread_join(s->punch, NULL))
+		return -1;
+	kill(s->helper.pid, SIGKILL);
+	waitpid(s->helper.pid, &status, 0);
+	close(s->fd);
+	munmap(s->map, s->len);
+	close(s->mfd);
+	return s->punched;
+}
+
+/*
+ * The OOM killer picks a process that maps a file whose i_mmap_rwsem
+ * another process's invalidation holds (a device waiting, say), while
+ * a second process of the same memory cgroup needs the victim's memory.
+ * The victim's teardown must not wait for that lock before the victim's
+ * memory is freed: the reaper must not fail to reap it, and the second
+ * process must not become a second victim.
+ */
+TEST_F_TIMEOUT(lifecycle, oom_victim_maps_stalled_file, 120)
+{
+	struct child v = {
+		.buf = self->buf, .len = self->len, .seed = 14, .adj = 1000,
+		.then = child_alloc, .alloc = 64 << 20,
+	};
+	struct child p = { .then = child_alloc, .alloc = 12 << 20 };
+	struct stall s = { .helper = { .buf = NULL } };
+	bool unable = false;
+	int id, kfd, status, i;
+	char *pressure;
+	struct cg cg;
+
+	if (cg_make(&cg, "oom"))
+		SKIP(return, "no memory cgroup: %s", strerror(errno));
+	ASSERT_EQ(0, cg_set(&cg, "memory.max", "24M"));
+	cg_set(&cg, "memory.swap.max", "0");
+	ASSERT_EQ(0, stall_map(&s));
+	/* The memory the second process holds while the victim allocates. */
+	pressure = mmap(NULL, 8 << 20, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, pressure);
+	v.cg = &cg;
+	ASSERT_EQ(0, child_start(&v));
+	p.cg = &cg;
+	p.buf = pressure;
+	p.len = 8 << 20;
+	ASSERT_EQ(0, child_start(&p));
+	ASSERT_EQ(0, tmn_attach(self->fd, v.pid));
+	id = tmn_reg(self->fd, TMN_PLAIN, 0, self->buf, self->len);
+	ASSERT_GE(id, 0);
+	ASSERT_EQ(0, tmn_mirror(self->fd, id, self->buf, NPAGES, false));
+	ASSERT_EQ(0, stall_start(&s))
+		TH_LOG("the helper's invalidation did not wait at its gate");
+	kfd = kmsg_open();
+	ASSERT_GE(kfd, 0);
+
+	kmsg_say("expect an OOM kill: oom_victim_maps_stalled_file");
+	ASSERT_EQ(0, child_go(&v));
+	for (i = 0; i < 500 && cg_get(&cg, "memory.events", "oom_kill") < 1; i++)
+		usleep(20000);
+	ASSERT_EQ(1, cg_get(&cg, "memory.events", "oom_kill"));
+	/* The second process now needs what the victim had. */
+	ASSERT_EQ(0, child_go(&p));
+	for (i = 0; i < 1500 && !reaped(p.pid, &status); i++)
+		usleep(10000);
+	ASSERT_LT(i, 1500) TH_LOG("the second process is still waiting for memory");
+	kmsg_wait(kfd, NULL, 3000, "unable to reap", &unable);
+	kmsg_say("end of expected OOM kill");
+	EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status))
+		TH_LOG("the second process was killed too");
+	EXPECT_EQ(1, cg_get(&cg, "memory.events", "oom_kill"));
+	EXPECT_FALSE(unable) TH_LOG("the OOM reaper could not reap the victim");
+	expect_not_late(_metadata, self->fd, id);
+
+	EXPECT_EQ(0, stall_end(&s));
+	ASSERT_EQ(v.pid, waitpid(v.pid, &status, 0));
+	EXPECT_TRUE(WIFSIGNALED(status));
+	close(kfd);
+	cg_remove(&cg);
+}
+
+/* A child with @n VMAs, each of one written page, apart from the next. */
+static void child_vmas(struct child *c)
+{
+	size_t i, n = c->alloc;
+	char *p = mmap(NULL, 2 * n * psize, PROT_NONE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		_exit(2);
+	for (i = 0; i < n; i++) {
+		if (mprotect(p + 2 * i * psize, psize, PROT_READ | PROT_WRITE))
+			_exit(3);
+		p[2 * i * psize] = 1;
+	}
+}
+
+struct exit_wait {
+	pid_t pid;
+	double at;
+	int status;
+};
+
+static void *exit_wait_fn(void *arg)
+{
+	struct exit_wait *w = arg;
+
+	if (waitpid(w->pid, &w->status, 0) == w->pid)
+		w->at = now_ms();
+	return NULL;
+}
+
+/* child_vmas(), then a second byte on the ready pipe. */
+static void child_vmas_then_ready(struct child *c)
+{
+	char b = 0;
+
+	child_vmas(c);
+	if (write(c->ready[1], &b, 1) != 1)
+		_exit(4);
+}
+
+/*
+ * A child of @vmas VMAs, with a notifier of @fd on its mm unless @fd is
+ * -1. It maps the VMAs once the notifier is there, as a process would
+ * after a device was bound to it.
+ */
+static int vmas_child(struct child *c, size_t vmas, int fd)
+{
+	char b;
+
+	memset(c, 0, sizeof(*c));
+	c->alloc = vmas;
+	c->then = child_vmas_then_ready;
+	if (child_start(c))
+		return -1;
+	if (fd >= 0 && (tmn_attach(fd, c->pid) ||
+			tmn_reg(fd, TMN_PLAIN, 0, (void *)(64UL << 20),
+				psize) < 0))
+		return -1;
+	return child_go(c) || read(c->ready[0], &b, 1) != 1 ? -1 : 0;
+}
+
+/*
+ * NPROCS processes of 10,000 VMAs each, with a notifier each, exit at once
+ * while the teardown of another process waits for a file lock that an
+ * invalidation holds: none of them may wait for it. Prints the exit time
+ * of one such process alone, with and without a notifier, and of each of
+ * the NPROCS, with the time each one's ->release came.
+ */
+TEST_F_TIMEOUT(lifecycle, parallel_teardown, 300)
+{
+	struct child c[NPROCS], one, stuck = { .buf = NULL };
+	struct exit_wait w[NPROCS];
+	struct stall s = { .helper = { .buf = NULL } };
+	pthread_t t[NPROCS];
+	int fds[NPROCS], fd1, i, status, done;
+	size_t vmas = nr_vmas();
+	double t0, first = 1e30, last_release = 0, slowest = 0;
+	struct tmn_status st;
+
+	/* One process alone: without, then with a notifier. */
+	for (i = 0; i < 2; i++) {
+		fd1 = i ? tmn_open() : -1;
+		ASSERT_EQ(0, vmas_child(&one, vmas, fd1));
+		t0 = now_ms();
+		ASSERT_EQ(0, kill(one.pid, SIGKILL));
+		ASSERT_EQ(one.pid, waitpid(one.pid, &status, 0));
+		printf("# exit of one process of %zu VMAs %s a notifier: %.1f ms\n",
+		       vmas, i ? "with" : "without", now_ms() - t0);
+		if (fd1 >= 0)
+			close(fd1);
+	}
+
+	/* Forked before the file is mapped: they do not map it. */
+	for (i = 0; i < NPROCS; i++) {
+		fds[i] = tmn_open();
+		ASSERT_GE(fds[i], 0);
+		ASSERT_EQ(0, vmas_child(&c[i], vmas, fds[i]));
+	}
+	ASSERT_EQ(0, stall_map(&s));
+	ASSERT_EQ(0, child_start(&stuck));
+	ASSERT_EQ(0, tmn_attach(self->fd, stuck.pid));
+	ASSERT_LE(0, tmn_reg(self->fd, TMN_PLAIN, 0, s.map, s.len));
+	ASSERT_EQ(0, stall_start(&s))
+		TH_LOG("the helper's invalidation did not wait at its gate");
+	/* The stuck process's teardown waits for the file's lock. */
+	ASSERT_EQ(0, kill(stuck.pid, SIGKILL));
+	for (i = 0; i < 500 && task_state(stuck.pid) != 'D'; i++)
+		usleep(10000);
+	ASSERT_EQ('D', task_state(stuck.pid));
+
+	t0 = now_ms();
+	for (i = 0; i < NPROCS; i++) {
+		w[i] = (struct exit_wait){ .pid = c[i].pid };
+		ASSERT_EQ(0, kill(c[i].pid, SIGKILL));
+	}
+	for (i = 0; i < NPROCS; i++)
+		ASSERT_EQ(0, pthread_create(&t[i], NULL, exit_wait_fn, &w[i]));
+	/* Less than the 30 s that a gate waits before it opens by itself. */
+	for (done = 0; done < 2000; done++) {
+		for (i = 0; i < NPROCS && w[i].at; i++)
+			;
+		if (i == NPROCS)
+			break;
+		usleep(10000);
+	}
+	EXPECT_EQ(NPROCS, i)
+		TH_LOG("%d of %d exits waited for another mm's teardown",
+		       NPROCS - i, NPROCS);
+	EXPECT_EQ('D', task_state(stuck.pid));
+	EXPECT_EQ(0, stall_end(&s));
+	for (i = 0; i < NPROCS; i++) {
+		ASSERT_EQ(0, pthread_join(t[i], NULL));
+		ASSERT_EQ(0, tmn_status(fds[i], 0, &st));
+		EXPECT_EQ(1, st.releases);
+		printf("# exit %2d: ->release at %7.1f ms, exited at %7.1f ms\n",
+		       i, st.release_ns / 1e6 - t0, w[i].at - t0);
+		if (st.release_ns / 1e6 > last_release)
+			last_release = st.release_ns / 1e6;
+		if (w[i].at < first)
+			first = w[i].at;
+		if (w[i].at - t0 > slowest)
+			slowest = w[i].at - t0;
+		close(fds[i]);
+	}
+	printf("# %d exits of %zu VMAs with a notifier each: slowest %.1f ms; "
+	       "all %d teardowns were under way at once %s\n", NPROCS, vmas,
+	       slowest, NPROCS,
+	       last_release < first ? "(every ->release came before the first exit ended)" :
+	       "(no: an exit ended before another's ->release)");
+	ASSERT_EQ(stuck.pid, waitpid(stuck.pid, &status, 0));
+}
+
+struct lock_arg {
+	int fd;
+	struct tmn_lock lock;
+};
+
+static void *lock_fn(void *p)
+{
+	struct lock_arg *a = p;
+
+	ioctl(a->fd, TMN_LOCK_MMAP, &a->lock);
+	return NULL;
+}
+
+/*
+ * The last mmu_notifier_put() of a notifier of one mm, whose mmap_lock is
+ * held for 5 s, is queued first; a put of a notifier of another mm, and
+ * mmu_notifier_synchronize() of built-in code (the benchmark driver's
+ * get/put/synchronize), must not wait for the first mm.
+ */
+TEST_F_TIMEOUT(lifecycle, put_isolation, 60)
+{
+	struct child a = { .buf = NULL }, b = { .buf = NULL };
+	struct lock_arg hold = { .lock = { .ms = 5000 } };
+	struct mnb_loop loop = { .iterations = 1 };
+	int fdb, ida, idb, bench, status;
+	double t0, free_ms, sync_ms;
+	long frees;
+	pthread_t t;
+
+	bench = open(BENCH_FILE, O_RDWR);
+	if (bench < 0)
+		SKIP(return, "no %s (CONFIG_MMU_NOTIFIER_BENCH)", BENCH_FILE);
+	ASSERT_EQ(0, child_start(&a));
+	ASSERT_EQ(0, child_start(&b));
+	fdb = tmn_open();
+	ASSERT_GE(fdb, 0);
+	ASSERT_EQ(0, tmn_attach(self->fd, a.pid));
+	ASSERT_EQ(0, tmn_attach(fdb, b.pid));
+	ida = tmn_reg(self->fd, TMN_GET, 0, (void *)(64UL << 20), psize);
+	idb = tmn_reg(fdb, TMN_GET, 0, (void *)(64UL << 20), psize);
+	ASSERT_GE(ida, 0);
+	ASSERT_GE(idb, 0);
+
+	hold.fd = self->fd;
+	ASSERT_EQ(0, pthread_create(&t, NULL, lock_fn, &hold));
+	usleep(300000);
+	frees = ioctl(self->fd, TMN_FREES);
+	ASSERT_GE(frees, 0);
+	/* The free of a's notifier now waits for a's mmap_lock. */
+	ASSERT_EQ(0, tmn_unreg(self->fd, ida));
+	usleep(200000);
+	ASSERT_EQ(frees, ioctl(self->fd, TMN_FREES));
+
+	t0 = now_ms();
+	ASSERT_EQ(0, tmn_unreg(fdb, idb));
+	while (ioctl(fdb, TMN_FREES) == frees && now_ms() - t0 < 4000)
+		usleep(1000);
+	free_ms = now_ms() - t0;
+	ASSERT_EQ(frees + 1, ioctl(fdb, TMN_FREES))
+		TH_LOG("the free of b's notifier waited for a's mm");
+	t0 = now_ms();
+	ASSERT_EQ(0, ioctl(bench, MNB_GET_PUT, &loop));
+	sync_ms = now_ms() - t0;
+	printf("# with a's mmap_lock held: b's free after %.1f ms, ", free_ms);
+	printf("a built-in get/put/synchronize %.1f ms\n", sync_ms);
+	EXPECT_LT(free_ms, 100);
+	EXPECT_LT(sync_ms, 100)
+		TH_LOG("mmu_notifier_synchronize() of built-in code waited for a's mm");
+
+	ASSERT_EQ(0, pthread_join(t, NULL));
+	for (t0 = now_ms(); ioctl(self->fd, TMN_FREES) < frees + 2 &&
+	     now_ms() - t0 < 10000;)
+		usleep(1000);
+	EXPECT_EQ(frees + 2, ioctl(self->fd, TMN_FREES))
+		TH_LOG("a's notifier was not freed once its mm was unlocked");
+	close(bench);
+	close(fdb);
+	kill(a.pid, SIGKILL);
+	kill(b.pid, SIGKILL);
+	waitpid(a.pid, &status, 0);
+	waitpid(b.pid, &status, 0);
+}
+
+TEST_HARNESS_MAIN

@@ -37,6 +37,33 @@
 #define VMAS		10000
 #define BENCH_FILE	"/sys/kernel/debug/mmu_notifier_bench"
 
+/*
+ * The children and the device files of the running test, for its fixture
+ * teardown to clean up after a failed assertion: a device file closed
+ * opens the gates of its notifiers, and a child left behind would keep
+ * the kselftest runner's output open.
+ */
+static pid_t kids[NPROCS + 8];
+static int nkids;
+static int files[NPROCS + 8];
+static int nfiles;
+
+static int track_file(int fd)
+{
+	if (fd >= 0 && nfiles < (int)ARRAY_SIZE(files))
+		files[nfiles++] = fd;
+	return fd;
+}
+
+static void untrack_file(int fd)
+{
+	int i;
+
+	for (i = 0; i < nfiles; i++)
+		if (files[i] == fd)
+			files[i] = -1;
+}
+
 static double now_ms(void)
 {
 	struct timespec ts;
@@ -119,22 +146,6 @@ static void expect_not_late(struct __test_metadata *_metadata, int fd, int id)
 		       (unsigned long long)st.late);
 }
 
-/* A counter of /proc/vmstat, -1 if there is none. */
-static long long vmstat_read(const char *key)
-{
-	char name[64];
-	long long v, ret = -1;
-	FILE *f = fopen("/proc/vmstat", "r");
-
-	if (!f)
-		return -1;
-	while (fscanf(f, "%63s %lld", name, &v) == 2)
-		if (!strcmp(name, key))
-			ret = v;
-	fclose(f);
-	return ret;
-}
-
 /* A memory cgroup of the test's own. */
 struct cg {
 	char dir[128];
@@ -175,6 +186,23 @@ static long long cg_get(struct cg *cg, const char *file, const char *key)
 			ret = v;
 	fclose(f);
 	return ret;
+}
+
+/* A single-value file of the cgroup, -1 if unreadable. */
+static long long cg_value(struct cg *cg, const char *file)
+{
+	char path[192];
+	long long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", cg->dir, file);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%lld", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
 }
 
 static int cg_enter(struct cg *cg)
@@ -236,14 +264,38 @@ static bool kmsg_wait(int fd, const char *what, int ms, const char *bad,
  * Say something to the harness in the kernel log, so that it lands in the
  * console in order with what the kernel prints.
  */
+static bool oom_window;
+
 static void kmsg_say(const char *what)
 {
 	int fd = open("/dev/kmsg", O_WRONLY);
+	char rec[256];
+	int n;
 
 	if (fd < 0)
 		return;
-	dprintf(fd, "mmu_notifier lifecycle: %s\n", what);
+	/* One write() a record: dprintf() may split it, which kmsg refuses. */
+	n = snprintf(rec, sizeof(rec), "mmu_notifier lifecycle: %s\n", what);
+	if (write(fd, rec, n) != n)
+		perror("# /dev/kmsg");
 	close(fd);
+}
+
+/* The window in which the harness accepts one OOM kill, and its end. */
+static void oom_expect(const char *test)
+{
+	char what[128];
+
+	snprintf(what, sizeof(what), "expect an OOM kill: %s", test);
+	kmsg_say(what);
+	oom_window = true;
+}
+
+static void oom_expected(void)
+{
+	if (oom_window)
+		kmsg_say("end of expected OOM kill");
+	oom_window = false;
 }
 
 /* The state letter of a task, from /proc/PID/stat; 0 if unknown. */
@@ -325,6 +377,8 @@ static int child_start(struct child *c)
 		return -1;
 	if (!c->pid)
 		child_main(c);
+	if (nkids < (int)ARRAY_SIZE(kids))
+		kids[nkids++] = c->pid;
 	return read(c->ready[0], &b, 1) == 1 ? 0 : -1;
 }
 
@@ -368,8 +422,19 @@ FIXTURE_SETUP(lifecycle)
 
 FIXTURE_TEARDOWN(lifecycle)
 {
+	int i, status;
+
+	for (i = 0; i < nfiles; i++)
+		if (files[i] >= 0)
+			close(files[i]);
 	if (self->fd >= 0)
 		close(self->fd);
+	for (i = 0; i < nkids; i++)
+		kill(kids[i], SIGKILL);
+	for (i = 0; i < nkids; i++)
+		waitpid(kids[i], &status, 0);
+	/* A failed assertion inside an OOM window leaves it open. */
+	oom_expected();
 }
 
 /*
@@ -381,14 +446,13 @@ TEST_F_TIMEOUT(lifecycle, release_window_reclaim, 120)
 {
 	struct child c = { .buf = self->buf, .len = self->len, .seed = 11 };
 	struct tmn_status st;
-	long long swapped;
 	struct cg cg;
 	int id, i, status, gone;
 
-	if (vmstat_read("pswpout") < 0 || access("/proc/swaps", F_OK))
-		SKIP(return, "no swap");
 	if (cg_make(&cg, "reclaim"))
 		SKIP(return, "no memory cgroup: %s", strerror(errno));
+	if (cg_value(&cg, "memory.swap.current") < 0)
+		SKIP(return, "no swap accounting (memory.swap.current)");
 	c.cg = &cg;
 	ASSERT_EQ(0, child_start(&c));
 	ASSERT_EQ(0, tmn_attach(self->fd, c.pid));
@@ -402,10 +466,9 @@ TEST_F_TIMEOUT(lifecycle, release_window_reclaim, 120)
 	ASSERT_EQ(0, kill(c.pid, SIGKILL));
 	ASSERT_TRUE(wait_held(self->fd, id, 1))
 		TH_LOG("the teardown did not call ->release");
-	swapped = vmstat_read("pswpout");
-	for (i = 0; i < 20 && vmstat_read("pswpout") == swapped; i++)
+	for (i = 0; i < 20 && cg_value(&cg, "memory.swap.current") <= 0; i++)
 		cg_set(&cg, "memory.reclaim", "16M");
-	ASSERT_GT(vmstat_read("pswpout"), swapped)
+	ASSERT_GT(cg_value(&cg, "memory.swap.current"), 0)
 		TH_LOG("reclaim swapped nothing out: the test shows nothing");
 	gone = check_device(_metadata, self->fd, id, self->buf, 0, NPAGES,
 			    c.seed);
@@ -455,7 +518,7 @@ TEST_F_TIMEOUT(lifecycle, release_window_oom_reaper, 120)
 	kfd = kmsg_open();
 	ASSERT_GE(kfd, 0);
 
-	kmsg_say("expect an OOM kill: release_window_oom_reaper");
+	oom_expect("release_window_oom_reaper");
 	ASSERT_EQ(0, child_go(&c));
 	ASSERT_TRUE(wait_held(self->fd, id, 1))
 		TH_LOG("the OOM victim's teardown did not call ->release");
@@ -470,7 +533,7 @@ TEST_F_TIMEOUT(lifecycle, release_window_oom_reaper, 120)
 	expect_not_late(_metadata, self->fd, id);
 	ASSERT_EQ(0, open_gate(self->fd, id));
 	ASSERT_EQ(c.pid, waitpid(c.pid, &status, 0));
-	kmsg_say("end of expected OOM kill");
+	oom_expected();
 	ASSERT_TRUE(WIFSIGNALED(status));
 	EXPECT_EQ(1, cg_get(&cg, "memory.events", "oom_kill"));
 	close(kfd);
@@ -567,7 +630,7 @@ static int stall_map(struct stall *s)
 
 static int stall_start(struct stall *s)
 {
-	s->fd = tmn_open();
+	s->fd = track_file(tmn_open());
 	if (s->fd < 0 || tmn_attach(s->fd, s->helper.pid))
 		return -1;
 	s->id = tmn_reg(s->fd, TMN_PLAIN, TMN_HOLD_START, s->map, s->len);
@@ -584,6 +647,7 @@ static int stall_end(struct stall *s)
 		return -1;
 	kill(s->helper.pid, SIGKILL);
 	waitpid(s->helper.pid, &status, 0);
+	untrack_file(s->fd);
 	close(s->fd);
 	munmap(s->map, s->len);
 	close(s->mfd);
@@ -594,17 +658,23 @@ static int stall_end(struct stall *s)
  * The OOM killer picks a process that maps a file whose i_mmap_rwsem
  * another process's invalidation holds (a device waiting, say), while
  * a second process of the same memory cgroup needs the victim's memory.
- * The victim's teardown must not wait for that lock before the victim's
- * memory is freed: the reaper must not fail to reap it, and the second
+ * The victim's teardown must not wait for that lock before it unmaps the
+ * victim's memory: the reaper must not fail to reap it, and the second
  * process must not become a second victim.
+ *
+ * The teardown of 6.12 waits for that lock too, later, in free_pgtables(),
+ * with the last pages it unmapped still in its mmu_gather (up to some
+ * 10,000 pages, freed by tlb_finish_mmu() after free_pgtables()). So the
+ * victim has several times that much, and the second process needs less
+ * than the victim frees before.
  */
 TEST_F_TIMEOUT(lifecycle, oom_victim_maps_stalled_file, 120)
 {
 	struct child v = {
 		.buf = self->buf, .len = self->len, .seed = 14, .adj = 1000,
-		.then = child_alloc, .alloc = 64 << 20,
+		.then = child_alloc, .alloc = 512 << 20,
 	};
-	struct child p = { .then = child_alloc, .alloc = 12 << 20 };
+	struct child p = { .then = child_alloc, .alloc = 24 << 20 };
 	struct stall s = { .helper = { .buf = NULL } };
 	bool unable = false;
 	int id, kfd, status, i;
@@ -613,19 +683,25 @@ TEST_F_TIMEOUT(lifecycle, oom_victim_maps_stalled_file, 120)
 
 	if (cg_make(&cg, "oom"))
 		SKIP(return, "no memory cgroup: %s", strerror(errno));
-	ASSERT_EQ(0, cg_set(&cg, "memory.max", "24M"));
+	ASSERT_EQ(0, cg_set(&cg, "memory.max", "160M"));
 	cg_set(&cg, "memory.swap.max", "0");
-	ASSERT_EQ(0, stall_map(&s));
-	/* The memory the second process holds while the victim allocates. */
+	/*
+	 * The second process, with the memory it holds while the victim
+	 * allocates, is forked before the file is mapped: its own exit must
+	 * not wait for the file's lock.
+	 */
 	pressure = mmap(NULL, 8 << 20, PROT_READ | PROT_WRITE,
 			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, pressure);
-	v.cg = &cg;
-	ASSERT_EQ(0, child_start(&v));
 	p.cg = &cg;
 	p.buf = pressure;
 	p.len = 8 << 20;
 	ASSERT_EQ(0, child_start(&p));
+	munmap(pressure, 8 << 20);
+	/* The victim maps the file. */
+	ASSERT_EQ(0, stall_map(&s));
+	v.cg = &cg;
+	ASSERT_EQ(0, child_start(&v));
 	ASSERT_EQ(0, tmn_attach(self->fd, v.pid));
 	id = tmn_reg(self->fd, TMN_PLAIN, 0, self->buf, self->len);
 	ASSERT_GE(id, 0);
@@ -635,7 +711,7 @@ TEST_F_TIMEOUT(lifecycle, oom_victim_maps_stalled_file, 120)
 	kfd = kmsg_open();
 	ASSERT_GE(kfd, 0);
 
-	kmsg_say("expect an OOM kill: oom_victim_maps_stalled_file");
+	oom_expect("oom_victim_maps_stalled_file");
 	ASSERT_EQ(0, child_go(&v));
 	for (i = 0; i < 500 && cg_get(&cg, "memory.events", "oom_kill") < 1; i++)
 		usleep(20000);
@@ -646,7 +722,7 @@ TEST_F_TIMEOUT(lifecycle, oom_victim_maps_stalled_file, 120)
 		usleep(10000);
 	ASSERT_LT(i, 1500) TH_LOG("the second process is still waiting for memory");
 	kmsg_wait(kfd, NULL, 3000, "unable to reap", &unable);
-	kmsg_say("end of expected OOM kill");
+	oom_expected();
 	EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status))
 		TH_LOG("the second process was killed too");
 	EXPECT_EQ(1, cg_get(&cg, "memory.events", "oom_kill"));
@@ -742,20 +818,22 @@ TEST_F_TIMEOUT(lifecycle, parallel_teardown, 300)
 
 	/* One process alone: without, then with a notifier. */
 	for (i = 0; i < 2; i++) {
-		fd1 = i ? tmn_open() : -1;
+		fd1 = i ? track_file(tmn_open()) : -1;
 		ASSERT_EQ(0, vmas_child(&one, vmas, fd1));
 		t0 = now_ms();
 		ASSERT_EQ(0, kill(one.pid, SIGKILL));
 		ASSERT_EQ(one.pid, waitpid(one.pid, &status, 0));
 		printf("# exit of one process of %zu VMAs %s a notifier: %.1f ms\n",
 		       vmas, i ? "with" : "without", now_ms() - t0);
-		if (fd1 >= 0)
+		if (fd1 >= 0) {
+			untrack_file(fd1);
 			close(fd1);
+		}
 	}
 
 	/* Forked before the file is mapped: they do not map it. */
 	for (i = 0; i < NPROCS; i++) {
-		fds[i] = tmn_open();
+		fds[i] = track_file(tmn_open());
 		ASSERT_GE(fds[i], 0);
 		ASSERT_EQ(0, vmas_child(&c[i], vmas, fds[i]));
 	}
@@ -803,6 +881,7 @@ TEST_F_TIMEOUT(lifecycle, parallel_teardown, 300)
 			first = w[i].at;
 		if (w[i].at - t0 > slowest)
 			slowest = w[i].at - t0;
+		untrack_file(fds[i]);
 		close(fds[i]);
 	}
 	printf("# %d exits of %zu VMAs with a notifier each: slowest %.1f ms; "
@@ -847,7 +926,7 @@ TEST_F_TIMEOUT(lifecycle, put_isolation, 60)
 		SKIP(return, "no %s (CONFIG_MMU_NOTIFIER_BENCH)", BENCH_FILE);
 	ASSERT_EQ(0, child_start(&a));
 	ASSERT_EQ(0, child_start(&b));
-	fdb = tmn_open();
+	fdb = track_file(tmn_open());
 	ASSERT_GE(fdb, 0);
 	ASSERT_EQ(0, tmn_attach(self->fd, a.pid));
 	ASSERT_EQ(0, tmn_attach(fdb, b.pid));
@@ -889,6 +968,7 @@ TEST_F_TIMEOUT(lifecycle, put_isolation, 60)
 	EXPECT_EQ(frees + 2, ioctl(self->fd, TMN_FREES))
 		TH_LOG("a's notifier was not freed once its mm was unlocked");
 	close(bench);
+	untrack_file(fdb);
 	close(fdb);
 	kill(a.pid, SIGKILL);
 	kill(b.pid, SIGKILL);

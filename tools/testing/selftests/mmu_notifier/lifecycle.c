@@ -72,6 +72,15 @@ static double now_ms(void)
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
+/*
+ * Is this the series' core? It has CONFIG_MMU_NOTIFIER_SLEEPABLE, 6.12's
+ * does not. Where 6.12 behaves otherwise, a test says so by this.
+ */
+static bool this_core(void)
+{
+	return tmn_kconfig("CONFIG_MMU_NOTIFIER_SLEEPABLE") > 0;
+}
+
 /* TMN_VMAS sets fewer VMAs a process (debug kernels). */
 static int nr_vmas(void)
 {
@@ -864,9 +873,19 @@ TEST_F_TIMEOUT(lifecycle, parallel_teardown, 300)
 			break;
 		usleep(10000);
 	}
-	EXPECT_EQ(NPROCS, i)
-		TH_LOG("%d of %d exits waited for another mm's teardown",
+	/*
+	 * 6.12 does not promise it: each teardown ends in synchronize_srcu(),
+	 * which waits for every callout in the system that is in progress,
+	 * the stuck invalidation of the helper's notifier included.
+	 */
+	if (this_core()) {
+		EXPECT_EQ(NPROCS, i)
+			TH_LOG("%d of %d exits waited for another mm's teardown",
+			       NPROCS - i, NPROCS);
+	} else {
+		printf("# 6.12: %d of %d exits waited for another mm's stuck invalidation\n",
 		       NPROCS - i, NPROCS);
+	}
 	EXPECT_EQ('D', task_state(stuck.pid));
 	EXPECT_EQ(0, stall_end(&s));
 	for (i = 0; i < NPROCS; i++) {
@@ -918,7 +937,7 @@ TEST_F_TIMEOUT(lifecycle, put_isolation, 60)
 	struct mnb_loop loop = { .iterations = 1 };
 	int fdb, ida, idb, bench, status;
 	double t0, free_ms, sync_ms;
-	long frees;
+	long frees, freed_a;
 	pthread_t t;
 
 	bench = open(BENCH_FILE, O_RDWR);
@@ -940,17 +959,23 @@ TEST_F_TIMEOUT(lifecycle, put_isolation, 60)
 	usleep(300000);
 	frees = ioctl(self->fd, TMN_FREES);
 	ASSERT_GE(frees, 0);
-	/* The free of a's notifier now waits for a's mmap_lock. */
+	/*
+	 * The free of a's notifier now waits for a's mmap_lock, where the
+	 * free unlinks under the mm's locks; 6.12 unlinks in the put and
+	 * frees after a grace period.
+	 */
 	ASSERT_EQ(0, tmn_unreg(self->fd, ida));
 	usleep(200000);
-	ASSERT_EQ(frees, ioctl(self->fd, TMN_FREES));
+	freed_a = ioctl(self->fd, TMN_FREES) - frees;
+	ASSERT_TRUE(freed_a == 0 || (freed_a == 1 && !this_core()));
 
 	t0 = now_ms();
 	ASSERT_EQ(0, tmn_unreg(fdb, idb));
-	while (ioctl(fdb, TMN_FREES) == frees && now_ms() - t0 < 4000)
+	while (ioctl(fdb, TMN_FREES) == frees + freed_a &&
+	       now_ms() - t0 < 4000)
 		usleep(1000);
 	free_ms = now_ms() - t0;
-	ASSERT_EQ(frees + 1, ioctl(fdb, TMN_FREES))
+	ASSERT_EQ(frees + freed_a + 1, ioctl(fdb, TMN_FREES))
 		TH_LOG("the free of b's notifier waited for a's mm");
 	t0 = now_ms();
 	ASSERT_EQ(0, ioctl(bench, MNB_GET_PUT, &loop));

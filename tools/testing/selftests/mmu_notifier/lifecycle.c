@@ -43,9 +43,9 @@
  * opens the gates of its notifiers, and a child left behind would keep
  * the kselftest runner's output open.
  */
-static pid_t kids[NPROCS + 8];
+static pid_t kids[3 * NPROCS];
 static int nkids;
-static int files[NPROCS + 8];
+static int files[3 * NPROCS];
 static int nfiles;
 
 static int track_file(int fd)
@@ -808,22 +808,103 @@ static int vmas_child(struct child *c, size_t vmas, int fd)
 }
 
 /*
- * NPROCS processes of 10,000 VMAs each, with a notifier each, exit at once
- * while the teardown of another process waits for a file lock that an
- * invalidation holds: none of them may wait for it. Prints the exit time
- * of one such process alone, with and without a notifier, and of each of
- * the NPROCS, with the time each one's ->release came.
+ * Kill the NPROCS children of @c at once and wait up to @ms for their
+ * exits, each in a thread of its own. With @verbose, print when each
+ * one's ->release came and when it exited, after the kill. Returns how
+ * many exited in time; the others are waited for still, by their threads,
+ * until @join.
+ */
+struct exits {
+	struct exit_wait w[NPROCS];
+	pthread_t t[NPROCS];
+	double t0;
+};
+
+static int exit_all(struct __test_metadata *_metadata, struct exits *e,
+		    struct child *c, int ms)
+{
+	int i, done;
+
+	e->t0 = now_ms();
+	for (i = 0; i < NPROCS; i++) {
+		e->w[i] = (struct exit_wait){ .pid = c[i].pid };
+		EXPECT_EQ(0, kill(c[i].pid, SIGKILL));
+	}
+	for (i = 0; i < NPROCS; i++)
+		EXPECT_EQ(0, pthread_create(&e->t[i], NULL, exit_wait_fn,
+					    &e->w[i]));
+	for (done = 0; done < ms / 10; done++) {
+		for (i = 0; i < NPROCS && e->w[i].at; i++)
+			;
+		if (i == NPROCS)
+			break;
+		usleep(10000);
+	}
+	for (i = 0, done = 0; i < NPROCS; i++)
+		done += e->w[i].at != 0;
+	return done;
+}
+
+/* Join the waiters; check and print what the NPROCS exits were like. */
+static void exit_report(struct __test_metadata *_metadata, struct exits *e,
+			int *fds, size_t vmas, const char *what, bool verbose)
+{
+	double first = 1e30, last_release = 0, slowest = 0, rel;
+	struct tmn_status st;
+	int i;
+
+	for (i = 0; i < NPROCS; i++) {
+		ASSERT_EQ(0, pthread_join(e->t[i], NULL));
+		ASSERT_EQ(0, tmn_status(fds[i], 0, &st));
+		EXPECT_EQ(1, st.releases);
+		rel = st.release_ns / 1e6 - e->t0;
+		if (verbose)
+			printf("# exit %2d: ->release at %7.1f ms, exited at %7.1f ms\n",
+			       i, rel, e->w[i].at - e->t0);
+		last_release = rel > last_release ? rel : last_release;
+		if (e->w[i].at - e->t0 < first)
+			first = e->w[i].at - e->t0;
+		if (e->w[i].at - e->t0 > slowest)
+			slowest = e->w[i].at - e->t0;
+		untrack_file(fds[i]);
+		close(fds[i]);
+	}
+	printf("# %d exits of %zu VMAs with a notifier each, %s: slowest %.1f ms, "
+	       "first %.1f ms, last ->release %.1f ms: %s\n", NPROCS, vmas, what,
+	       slowest, first, last_release,
+	       last_release < first ? "all under way at once" :
+	       "not all under way at once");
+}
+
+/* NPROCS children of @vmas VMAs, each with a notifier of a file of its own. */
+static void vmas_children(struct __test_metadata *_metadata, struct child *c,
+			  int *fds, size_t vmas)
+{
+	int i;
+
+	for (i = 0; i < NPROCS; i++) {
+		fds[i] = track_file(tmn_open());
+		ASSERT_GE(fds[i], 0);
+		ASSERT_EQ(0, vmas_child(&c[i], vmas, fds[i]));
+	}
+}
+
+/*
+ * Exits of processes of 10,000 VMAs with a notifier each. Prints the exit
+ * time of one such process alone, with and without a notifier; of NPROCS
+ * of them at once, each with the time its ->release came; and then makes
+ * NPROCS more exit at once while the teardown of another process waits
+ * for a file lock that an invalidation holds: none of them may wait for
+ * it.
  */
 TEST_F_TIMEOUT(lifecycle, parallel_teardown, 300)
 {
 	struct child c[NPROCS], one, stuck = { .buf = NULL };
-	struct exit_wait w[NPROCS];
 	struct stall s = { .helper = { .buf = NULL } };
-	pthread_t t[NPROCS];
 	int fds[NPROCS], fd1, i, status, done;
 	size_t vmas = nr_vmas();
-	double t0, first = 1e30, last_release = 0, slowest = 0;
-	struct tmn_status st;
+	struct exits e;
+	double t0;
 
 	/* One process alone: without, then with a notifier. */
 	for (i = 0; i < 2; i++) {
@@ -840,12 +921,16 @@ TEST_F_TIMEOUT(lifecycle, parallel_teardown, 300)
 		}
 	}
 
-	/* Forked before the file is mapped: they do not map it. */
-	for (i = 0; i < NPROCS; i++) {
-		fds[i] = track_file(tmn_open());
-		ASSERT_GE(fds[i], 0);
-		ASSERT_EQ(0, vmas_child(&c[i], vmas, fds[i]));
-	}
+	/* NPROCS at once. */
+	vmas_children(_metadata, c, fds, vmas);
+	ASSERT_EQ(NPROCS, exit_all(_metadata, &e, c, 60000));
+	exit_report(_metadata, &e, fds, vmas, "at once", true);
+
+	/*
+	 * NPROCS more at once, with another mm stuck in its teardown. They
+	 * are forked before the file is mapped: they do not map it.
+	 */
+	vmas_children(_metadata, c, fds, vmas);
 	ASSERT_EQ(0, stall_map(&s));
 	ASSERT_EQ(0, child_start(&stuck));
 	ASSERT_EQ(0, tmn_attach(self->fd, stuck.pid));
@@ -857,57 +942,25 @@ TEST_F_TIMEOUT(lifecycle, parallel_teardown, 300)
 	for (i = 0; i < 500 && task_state(stuck.pid) != 'D'; i++)
 		usleep(10000);
 	ASSERT_EQ('D', task_state(stuck.pid));
-
-	t0 = now_ms();
-	for (i = 0; i < NPROCS; i++) {
-		w[i] = (struct exit_wait){ .pid = c[i].pid };
-		ASSERT_EQ(0, kill(c[i].pid, SIGKILL));
-	}
-	for (i = 0; i < NPROCS; i++)
-		ASSERT_EQ(0, pthread_create(&t[i], NULL, exit_wait_fn, &w[i]));
 	/* Less than the 30 s that a gate waits before it opens by itself. */
-	for (done = 0; done < 2000; done++) {
-		for (i = 0; i < NPROCS && w[i].at; i++)
-			;
-		if (i == NPROCS)
-			break;
-		usleep(10000);
-	}
+	done = exit_all(_metadata, &e, c, 20000);
 	/*
 	 * 6.12 does not promise it: each teardown ends in synchronize_srcu(),
 	 * which waits for every callout in the system that is in progress,
 	 * the stuck invalidation of the helper's notifier included.
 	 */
 	if (this_core()) {
-		EXPECT_EQ(NPROCS, i)
+		EXPECT_EQ(NPROCS, done)
 			TH_LOG("%d of %d exits waited for another mm's teardown",
-			       NPROCS - i, NPROCS);
+			       NPROCS - done, NPROCS);
 	} else {
 		printf("# 6.12: %d of %d exits waited for another mm's stuck invalidation\n",
-		       NPROCS - i, NPROCS);
+		       NPROCS - done, NPROCS);
 	}
 	EXPECT_EQ('D', task_state(stuck.pid));
 	EXPECT_EQ(0, stall_end(&s));
-	for (i = 0; i < NPROCS; i++) {
-		ASSERT_EQ(0, pthread_join(t[i], NULL));
-		ASSERT_EQ(0, tmn_status(fds[i], 0, &st));
-		EXPECT_EQ(1, st.releases);
-		printf("# exit %2d: ->release at %7.1f ms, exited at %7.1f ms\n",
-		       i, st.release_ns / 1e6 - t0, w[i].at - t0);
-		if (st.release_ns / 1e6 > last_release)
-			last_release = st.release_ns / 1e6;
-		if (w[i].at < first)
-			first = w[i].at;
-		if (w[i].at - t0 > slowest)
-			slowest = w[i].at - t0;
-		untrack_file(fds[i]);
-		close(fds[i]);
-	}
-	printf("# %d exits of %zu VMAs with a notifier each: slowest %.1f ms; "
-	       "all %d teardowns were under way at once %s\n", NPROCS, vmas,
-	       slowest, NPROCS,
-	       last_release < first ? "(every ->release came before the first exit ended)" :
-	       "(no: an exit ended before another's ->release)");
+	exit_report(_metadata, &e, fds, vmas, "another mm's teardown stuck",
+		    false);
 	ASSERT_EQ(stuck.pid, waitpid(stuck.pid, &status, 0));
 }
 

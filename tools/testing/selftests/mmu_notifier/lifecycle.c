@@ -869,8 +869,9 @@ static void exit_report(struct __test_metadata *_metadata, struct exits *e,
 		untrack_file(fds[i]);
 		close(fds[i]);
 	}
-	printf("# %d exits of %zu VMAs with a notifier each, %s: slowest %.1f ms, "
-	       "first %.1f ms, last ->release %.1f ms: %s\n", NPROCS, vmas, what,
+	printf("# %d exits of %zu VMAs with a notifier each, %s:\n",
+	       NPROCS, vmas, what);
+	printf("#   slowest %.1f ms, first %.1f ms, last ->release %.1f ms: %s\n",
 	       slowest, first, last_release,
 	       last_release < first ? "all under way at once" :
 	       "not all under way at once");

@@ -1,7 +1,12 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # make                 build the patched 6.12 kernel, boot it under QEMU,
-#                      show the demonstration, export the series as mails
+#                      show the demonstration (a device mirroring a
+#                      process's buffer while it changes), export the
+#                      series as mails, and sum up
+# make demo KERNEL=stock
+#                      the demonstration on the stock kernel: later runs
+#                      of make show its figures beside ours
 # make check           the test suites in the guest, on the patched kernel
 #                      built with CONFIG_MMU_NOTIFIER_SLEEPABLE=y and =n;
 #                      one summary line for both (SLEEPABLE=y or n: one);
@@ -14,6 +19,7 @@
 # make compat          compile every in-tree user of the notifier interface
 # make bench           the benchmarks on the stock and the patched kernel,
 #                      side by side: a table and a plot in $(BUILD)/bench
+# make results         RESULTS.md: the tables of the last runs in $(BUILD)
 #
 # Variables: KERNEL=ours|stock, SLEEPABLE=y|n, BUILD (build folder), CACHE (pristine tree
 # and ccache), MMUN_KVM=1 (KVM instead of TCG), MMUN_TIMEOUT (watchdog, s),
@@ -29,9 +35,10 @@ ifdef SLEEPABLE
 export SLEEPABLE
 endif
 
-.PHONY: all check check-debug compat bench demo export tree build deps clean
+.PHONY: all check check-debug compat bench demo export tree build deps results clean
 
 all: demo export
+	bash harness/summary.sh
 
 demo:
 	bash harness/test.sh demo
@@ -60,6 +67,10 @@ build: tree
 
 deps:
 	bash harness/deps.sh
+
+# The current tables (RESULTS.md) from the last runs in $(BUILD).
+results:
+	python3 harness/results.py $(BUILD) RESULTS.md
 
 clean:
 	rm -rf $(BUILD)

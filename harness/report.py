@@ -470,8 +470,16 @@ def main():
         for l in lines:
             if 'Linux version' in l or l.startswith('MMUN-ENV'):
                 print(TIMESTAMP.sub('', l).replace('MMUN-ENV', 'guest:'))
-        print('\n'.join(l for l in kunit_text.splitlines()
-                        if 'Test results stored in' not in l))
+        # Every KUnit case goes to a file; the table below has a line a
+        # suite.
+        if results_file:
+            kunit_file = os.path.join(os.path.dirname(results_file),
+                                      'kunit-' + mode + '.txt')
+            with open(kunit_file, 'w') as f:
+                f.write('\n'.join(l for l in kunit_text.splitlines()
+                                  if 'Test results stored in' not in l)
+                        + '\n')
+            print('KUnit, every case: ' + kunit_file)
     suites = []
     for r in res.rows:
         if r[0] not in suites:

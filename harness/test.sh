@@ -3,7 +3,9 @@
 # One pass of the harness for $KERNEL: lay out the tree, build, boot, report.
 #
 #   test.sh check   the suites; ends with "N passed, N failed, N skipped"
-#   test.sh demo    the boot and the KUnit suites, as a demonstration
+#   test.sh demo    the demonstration: a device mirroring a process's
+#                   buffer through its changes (harness/demo.py), and the
+#                   KUnit suites
 
 # "make check" of the patched kernel checks both of its builds, with
 # CONFIG_MMU_NOTIFIER_SLEEPABLE=y and =n, and ends with their sum;
@@ -42,6 +44,8 @@ python3 "$ROOT/harness/report_test.py" "$SRC" > "$FLAVOR_DIR/report_test.log" 2>
 	{ cat "$FLAVOR_DIR/report_test.log" >&2; die "harness/report_test.py failed"; }
 python3 "$ROOT/harness/bench_test.py" > "$FLAVOR_DIR/bench_test.log" 2>&1 ||
 	{ cat "$FLAVOR_DIR/bench_test.log" >&2; die "harness/bench_test.py failed"; }
+python3 "$ROOT/harness/demo_test.py" > "$FLAVOR_DIR/demo_test.log" 2>&1 ||
+	{ cat "$FLAVOR_DIR/demo_test.log" >&2; die "harness/demo_test.py failed"; }
 bash "$ROOT/harness/build.sh"
 phase "build ($FLAVOR)"
 # Every in-tree user of the interface must still compile. COMPAT=0 leaves
@@ -71,9 +75,23 @@ if [ "$mode" = check ] && [ "$KERNEL" = ours ] && [ "$SLEEPABLE" = y ] &&
 fi
 bash "$ROOT/harness/run.sh" "$mode"
 phase "boot and tests ($FLAVOR)"
+# The demonstration's table; its verdict is one more result of the run.
+rm -f "$FLAVOR_DIR/demo-results.tsv"
+if [ "$mode" = demo ]; then
+	echo
+	if python3 "$ROOT/harness/demo.py" "$FLAVOR_DIR/console-demo.log" \
+		"$FLAVOR_DIR/demo.tsv" "$BUILD/stock/demo.tsv"; then
+		verdict=PASS
+	else
+		verdict=FAIL
+	fi
+	printf 'demo\tthe device read what the process reads after every step\t%s\t\n' \
+		"$verdict" > "$FLAVOR_DIR/demo-results.tsv"
+	echo
+fi
 say "linux $(cat "$OBJ/include/config/kernel.release") ($FLAVOR), console log:" \
 	"$FLAVOR_DIR/console-$mode.log, total $(( $(date +%s) - t0 ))s"
 # The report ends with the summary line: nothing may be printed after it.
 exec python3 "$ROOT/harness/report.py" "$SRC" "$FLAVOR_DIR/console-$mode.log" \
 	"$mode" "$FLAVOR_DIR/results-$mode.tsv" "$FLAVOR_DIR/compat-results.tsv" \
-	"$FLAVOR_DIR/review-results.tsv"
+	"$FLAVOR_DIR/review-results.tsv" "$FLAVOR_DIR/demo-results.tsv"

@@ -26,6 +26,12 @@ def parse(lines):
         if not words or not words[0].startswith('MMUN-DEMO'):
             continue
         tag = words[0]
+        if tag == 'MMUN-DEMO-BEGIN':
+            continue
+        if tag == 'MMUN-DEMO-END':
+            if line.split()[-1] != 'rc=0':
+                errors.append('the program ended with ' + line.split()[-1])
+            continue
         if tag == 'MMUN-DEMO-ERROR':
             errors.append(line[len(tag) + 1:])
         elif tag == 'MMUN-DEMO-DONE':
@@ -152,8 +158,10 @@ def main():
     steps, errors = parse(lines)
     write_tsv(steps, out_tsv)
     stock = None
-    if stock_tsv and os.path.exists(stock_tsv) and \
-            os.path.abspath(stock_tsv) != os.path.abspath(out_tsv):
+    # The stock kernel's own run has no column beside it.
+    if stock_tsv and os.path.abspath(stock_tsv) == os.path.abspath(out_tsv):
+        stock_tsv = None
+    if stock_tsv and os.path.exists(stock_tsv):
         stock = read_tsv(stock_tsv)
     print('A device (lib/test_mmu_notifier.c) mirrors a 16-page buffer of a'
           ' process by\nits pfns, and re-mirrors it after every step.'

@@ -11,7 +11,8 @@ import unittest
 
 DEMO = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'demo.py')
 
-CLEAN = """[    1.000000] MMUN-DEMO-STEP 0 mirror the device mirrors 16 pages
+CLEAN = """MMUN-DEMO-BEGIN
+[    1.000000] MMUN-DEMO-STEP 0 mirror the device mirrors 16 pages
 MMUN-DEMO-UNPAIRED 0 none
 MMUN-DEMO-DEV 0 16 16 0
 MMUN-DEMO-STEP 1 write the process writes all 16 pages
@@ -19,6 +20,7 @@ MMUN-DEMO-EV 1 start CLEAR 0 16 yes 16
 MMUN-DEMO-UNPAIRED 1 none
 MMUN-DEMO-DEV 1 0 0 0
 MMUN-DEMO-DONE
+MMUN-DEMO-END rc=0
 """
 
 
@@ -62,6 +64,11 @@ class DemoTest(unittest.TestCase):
         rc, out = run(CLEAN.replace('MMUN-DEMO-DONE\n', ''))
         self.assertEqual(rc, 1)
         self.assertIn('did not finish', out)
+
+    def test_program_failed(self):
+        rc, out = run(CLEAN.replace('END rc=0', 'END rc=1'))
+        self.assertEqual(rc, 1)
+        self.assertIn('ended with rc=1', out)
 
     def test_nothing(self):
         rc, out = run('Linux version 6.12\n')

@@ -20,6 +20,15 @@
 # make bench           the benchmarks on the stock and the patched kernel,
 #                      side by side: a table and a plot in $(BUILD)/bench
 # make results         RESULTS.md: the tables of the last runs in $(BUILD)
+# make gitam           git am of the exported mails on a git commit of the
+#                      pristine tree gives the tree of the series
+# make edit P=ENTRY    $(BUILD)/edit/src: the tree right after the series
+#                      entry ENTRY, to change that entry there
+# make refresh [P=ENTRY]
+#                      write the change back into ENTRY (a patch is made
+#                      again, its header kept; FORCE=1: also when only its
+#                      line numbers change)
+# make refresh-check   every patch, made again from its tree, is the same
 #
 # Variables: KERNEL=ours|stock, SLEEPABLE=y|n, BUILD (build folder), CACHE (pristine tree
 # and ccache), MMUN_KVM=1 (KVM instead of TCG), MMUN_TIMEOUT (watchdog, s),
@@ -36,6 +45,7 @@ export SLEEPABLE
 endif
 
 .PHONY: all check check-debug compat bench demo export tree build deps results clean
+.PHONY: gitam edit refresh refresh-check
 
 all: demo export
 	bash harness/summary.sh
@@ -67,6 +77,21 @@ build: tree
 
 deps:
 	bash harness/deps.sh
+
+# The mails as a git user applies them (review.sh runs it in make check).
+gitam: tree export
+	bash harness/gitam.sh
+
+# The loop for changing a series entry: make edit P=ENTRY, change the
+# entry's files in $(BUILD)/edit/src, make refresh.
+edit: deps
+	bash harness/refresh.sh --edit "$(P)"
+
+refresh:
+	bash harness/refresh.sh $(P)
+
+refresh-check: deps
+	bash harness/refresh.sh --check
 
 # The current tables (RESULTS.md) from the last runs in $(BUILD).
 results:

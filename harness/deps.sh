@@ -1,23 +1,167 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Install what the harness needs and the machine lacks (Debian packages).
+# Install what the harness needs and the machine lacks (Debian 12 packages,
+# without recommends), then check that every command, file and module the
+# harness and the kernel build use is there.
+#
+#   deps.sh         make, make check, make check-debug, make compat
+#   deps.sh bench   and make bench's plot
+#   deps.sh ci      only what .ci/run needs on its host (harness/chroot.sh:
+#                   the rest is installed in the root it makes)
+#
+# Each entry is a package and what is used of it: a command (looked up on
+# PATH), a file (/path), a python module (py:NAME) or a perl module
+# (pl:NAME). A package installed without what the harness uses fails here,
+# by name, instead of deep in a build (depmod missing only warns, rsync
+# missing stops headers_install half-way, python3-yaml missing fails
+# htmldocs).
 set -euo pipefail
 
-pkgs=(linux-source-6.12 build-essential bc bison flex libelf-dev libssl-dev
-      cpio kmod xz-utils patch git python3 qemu-system-x86 busybox-static
-      ccache quilt python3-sphinx)
+need=(
+	# The kernel: Debian's 6.12 source (bookworm-security), unpacked by
+	# lib.sh; xz unpacks it and compresses bzImage (CONFIG_KERNEL_XZ).
+	"linux-source-6.12 /usr/src/linux-source-6.12.tar.xz"
+	"xz-utils xz"
+	# Compiler and make; the static libc of the guest's test binaries.
+	"build-essential gcc make ld objcopy /usr/lib/x86_64-linux-gnu/libc.a"
+	"bc bc"
+	"bison bison"
+	"flex flex"
+	# objtool (CONFIG_OBJTOOL), and sign-file and the certs of compat's
+	# allmodconfig.
+	"libelf-dev /usr/include/gelf.h"
+	"libssl-dev /usr/include/openssl/evp.h"
+	"ccache ccache"
+	# headers_install and the kselftest install copy with rsync.
+	"rsync rsync"
+	# modules_install runs depmod; the initramfs is a cpio archive.
+	"kmod depmod"
+	"cpio cpio"
+	# tree.sh and export.sh apply the series; export.sh commits it.
+	"patch patch"
+	"git git"
+	# The mails double as a quilt series (README).
+	"quilt quilt"
+	# checkpatch and kernel-doc; perl-base alone lacks these modules.
+	"perl perl pl:Term::ANSIColor pl:Encode pl:Pod::Usage"
+	# The harness's scripts and the kernel's kunit.py parse.
+	"python3 python3 py:argparse py:json py:statistics py:subprocess py:tempfile py:unittest py:dataclasses py:concurrent.futures"
+	# make htmldocs: Sphinx with conf.py's theme (alabaster), and yaml
+	# for tools/net/ynl/ynl-gen-rst.py, which every htmldocs runs.
+	"python3-sphinx sphinx-build debpy:sphinx debpy:docutils debpy:alabaster"
+	"python3-yaml py:yaml"
+	# The guest: QEMU, and busybox as its whole userland (copied as is,
+	# so it must be the static build).
+	"qemu-system-x86 qemu-system-x86_64"
+	# kunit.py --arch=x86_64 boots its kernel with qboot.
+	"qemu-system-data /usr/share/qemu/qboot.rom"
+	"busybox-static /bin/busybox"
+	# Essential packages, listed for the check: the harness runs these.
+	"coreutils timeout sha1sum stat realpath mktemp nproc tee"
+	"findutils find"
+	"grep grep"
+	"sed sed"
+	"mawk awk"
+	"diffutils cmp"
+	"tar tar"
+)
+case "${1:-}" in
 # make bench draws its plot with matplotlib.
-[ "${1:-}" = bench ] && pkgs+=(python3-matplotlib)
+bench) need+=("python3-matplotlib debpy:matplotlib") ;;
+# harness/chroot.sh makes a Debian 12 root and clones into it.
+ci) need=("git git"
+	  "debootstrap debootstrap"
+	  "debian-archive-keyring /usr/share/keyrings/debian-archive-keyring.gpg"
+	  "util-linux unshare mount umount flock") ;;
+'') ;;
+*) echo "usage: deps.sh [bench|ci]" >&2; exit 2 ;;
+esac
+
 missing=()
-for p in "${pkgs[@]}"; do
+for e in "${need[@]}"; do
+	p=${e%% *}
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
 		missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
 
-sudo=
-[ "$(id -u)" = 0 ] || sudo=sudo
-echo "==> installing: ${missing[*]}" >&2
-$sudo apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
-	"${missing[@]}" >/dev/null
+if [ ${#missing[@]} -gt 0 ]; then
+	sudo=
+	if [ "$(id -u)" != 0 ]; then
+		command -v sudo >/dev/null || {
+			echo "error: harness/deps.sh: missing Debian packages: ${missing[*]}" >&2
+			echo "error: this user is not root and sudo is not installed: install them as root" \
+				"(apt-get install --no-install-recommends ${missing[*]}), or install sudo" >&2
+			exit 1
+		}
+		sudo=sudo
+	fi
+	echo "==> installing: ${missing[*]}" >&2
+	# sudo resets the environment: the frontend goes through env.
+	apt=(env DEBIAN_FRONTEND=noninteractive apt-get -q -y -o Dpkg::Use-Pty=0)
+	[ -z "$sudo" ] || apt=("$sudo" "${apt[@]}")
+	# A source that cannot be reached fails the update, not necessarily
+	# the install: the install's own error names what it could not get.
+	"${apt[@]}" -qq update || echo "warning: apt-get update failed, installing anyway" >&2
+	"${apt[@]}" install -qq --no-install-recommends "${missing[@]}" >/dev/null || {
+		echo "error: apt-get could not install: ${missing[*]}" >&2
+		echo "error: linux-source-6.12 comes from bookworm-security (deb.debian.org/debian-security)," \
+			"the rest from bookworm main" >&2
+		exit 1
+	}
+fi
+
+# What each package must provide. depmod and friends live in /sbin, which
+# the kernel's depmod.sh adds to PATH itself.
+bad=()
+declare -A py_of=() debpy_of=() pl_of=()
+for e in "${need[@]}"; do
+	read -r -a w <<< "$e"
+	p=${w[0]}
+	for it in "${w[@]:1}"; do
+		case "$it" in
+		py:*) py_of[${it#py:}]=$p ;;
+		debpy:*) debpy_of[${it#debpy:}]=$p ;;
+		pl:*) pl_of[${it#pl:}]=$p ;;
+		/*) [ -e "$it" ] || bad+=("$p: no $it") ;;
+		*) PATH=$PATH:/usr/sbin:/sbin command -v "$it" >/dev/null ||
+			bad+=("$p: no command '$it' on PATH") ;;
+		esac
+	done
+done
+# unimportable PYTHON MODULE...: the modules PYTHON cannot import, one a line.
+unimportable() {
+	"$@" <<-'EOF'
+		import importlib, sys
+		for m in sys.argv[1:]:
+		    try:
+		        importlib.import_module(m)
+		    except Exception:
+		        print(m)
+		EOF
+}
+# py: the python3 on PATH (the harness's scripts, kunit.py and the
+# kernel's "#!/usr/bin/env python3" tools); debpy: Debian's own, which
+# sphinx-build and make bench run.
+if [ ${#py_of[@]} -gt 0 ] && py=$(command -v python3); then
+	[ "$py" = /usr/bin/python3 ] || in=" ($py, not Debian's)"
+	while read -r m; do
+		bad+=("${py_of[$m]}: python3${in:-} cannot import $m")
+	done < <(unimportable python3 - "${!py_of[@]}")
+fi
+if [ ${#debpy_of[@]} -gt 0 ] && [ -x /usr/bin/python3 ]; then
+	while read -r m; do
+		bad+=("${debpy_of[$m]}: /usr/bin/python3 cannot import $m")
+	done < <(unimportable /usr/bin/python3 - "${!debpy_of[@]}")
+fi
+if [ ${#pl_of[@]} -gt 0 ] && command -v perl >/dev/null; then
+	while read -r m; do
+		bad+=("${pl_of[$m]}: perl cannot load $m")
+	done < <(perl -e 'for (@ARGV) { eval "require $_; 1" or print "$_\n" }' "${!pl_of[@]}")
+fi
+if [ ${#bad[@]} -gt 0 ]; then
+	echo "error: harness/deps.sh: the harness cannot run without:" >&2
+	printf '  %s\n' "${bad[@]}" >&2
+	echo "error: install (or repair) those Debian packages; a command that is installed but" \
+		"not found needs its folder on PATH" >&2
+	exit 1
+fi

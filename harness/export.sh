@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # Export the series as git format-patch mails into $BUILD/series/: a cover
 # letter (the text of ./cover-letter, with the latest benchmark table of
-# the README), the patches, and a quilt "series" file listing them.
+# RESULTS.md), the patches, and a quilt "series" file listing them.
 #
 # A scratch git repository holds the pristine 6.12 version of every file
 # the series touches; each group of series entries (a patch with a mail
@@ -73,9 +73,17 @@ commit_pending
 
 git -C "$repo" format-patch -q --cover-letter -o "$out" \
 	HEAD~"$(git -C "$repo" rev-list --count HEAD~1)"
-# The cover letter: the series' own text, with the latest benchmark table.
+# The cover letter: the series' own text, with the latest benchmark table
+# and the base. The scratch commits hold only the touched files, so
+# format-patch --base cannot name the base: its line is written from the
+# commit of the whole pristine tree that gitam.sh makes (once per machine).
+base=$(bash "$ROOT/harness/gitam.sh" --base) || die "no base commit: see harness/gitam.sh"
+pkg=$(basename "$TARBALL" .tar.xz)
+pkgver=$(dpkg-query -W -f '${Version}' "$pkg" 2>/dev/null || true)
 python3 "$ROOT/harness/cover.py" "$out/0000-cover-letter.patch" \
-	"$ROOT/cover-letter" "$ROOT/README.md" ||
+	"$ROOT/cover-letter" "$ROOT/RESULTS.md" \
+	"Linux $ver (Debian $pkg${pkgver:+ $pkgver}); the base-commit below is $(bash "$ROOT/harness/gitam.sh" --about)" \
+	"$base" ||
 	die "the cover letter could not be filled in"
 # The mails double as a quilt series: QUILT_PATCHES=$out quilt push -a
 (cd "$out" && ls ./*.patch | sed 's|^\./||' | grep -v '^0000-cover-letter') > "$out/series"

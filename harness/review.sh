@@ -8,7 +8,14 @@
 # - scripts/kernel-doc -none -Wall on every C file and header the series
 #   owns, and a kernel-doc comment for every symbol they export;
 # - the documentation build of Documentation/mm (make htmldocs
-#   SPHINXDIRS=mm): no warning or error about the series' files.
+#   SPHINXDIRS=mm): no warning or error about the series' files;
+# - git am of the mails on the base commit of the cover letter gives the
+#   tree of tree.sh, byte for byte (harness/gitam.sh);
+# - every patch, made again from the tree it applies to, is the file as it
+#   is (harness/refresh.sh --check);
+# - kunit.py run --kunitconfig=mm/.kunitconfig (harness/kunit.sh): every
+#   case of the core's KUnit suites passes, and the kernel log has no
+#   report but the warnings the cases announce.
 
 . "$(dirname "$0")/lib.sh"
 
@@ -67,6 +74,20 @@ while read -r name; do
 	fi
 done < "$BUILD/series/series"
 
+# git am of the mails, and every patch made again: a row from each script.
+script_row() {
+	local suite=$1 out
+	shift
+	out=$(bash "$@" 2>/dev/null) || true
+	if [ -n "$out" ]; then
+		echo "$out" >> "$rows"
+	else
+		row "$suite" "${*#"$ROOT/"}" FAIL "no result: run it for its message"
+	fi
+}
+script_row "review: git am" "$ROOT/harness/gitam.sh"
+script_row "review: refresh" "$ROOT/harness/refresh.sh" --check
+
 # kernel-doc: the C files and headers the series owns (whole files).
 mapfile -t owned < <(series_entries ours | grep -E '\.[ch]$' |
 	grep -v '^tools/' | sort -u)
@@ -109,6 +130,12 @@ elif ! grep -qs 'mmu_interval_read_begin' "$html"; then
 else
 	row "review: docs" "$check" PASS
 fi
+
+# The KUnit suites as a kernel developer runs them: kunit.py run
+# --kunitconfig=mm/.kunitconfig, outside the guest (harness/kunit.sh).
+bash "$ROOT/harness/kunit.sh" >&2 || true
+cat "$FLAVOR_DIR/kunit-results.tsv" >> "$rows" 2>/dev/null ||
+	row "review: kunit.py" "harness/kunit.sh" FAIL "no $FLAVOR_DIR/kunit-results.tsv"
 
 mv "$rows" "$results"
 trap - EXIT

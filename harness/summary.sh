@@ -21,7 +21,7 @@ echo "== summary"
 echo "kernel:  linux $(cat "$OBJ/include/config/kernel.release") ($FLAVOR)," \
 	"$(rel "$FLAVOR_DIR/bzImage")"
 echo "config:  $(opt CONFIG_MMU_NOTIFIER_SLEEPABLE) $(opt CONFIG_DEBUG_MMU_NOTIFIER)" \
-	"$(opt CONFIG_PROVE_LOCKING)"
+	"$(opt CONFIG_PROVE_LOCKING) $(opt CONFIG_KASAN)"
 awk -F'\t' '$1 == "demo" { print "demo:    " $3 ": " $2 }' "$results"
 awk -F'\t' '$1 ~ /^kunit/ {
 		s = $1; sub(/^kunit: /, "", s)

@@ -92,7 +92,7 @@ flock 9
 if [ "$(cat "$base.key" 2>/dev/null)" != "$key" ] ||
    [ -n "$(find "$base" -mtime +"${CI_BASE_DAYS:-30}" 2>/dev/null)" ] || [ ! -f "$base" ]; then
 	new=$ci/base.new
-	rm -rf "$new"
+	rm -rf --one-file-system "$new"
 	say "ci: debootstrap --variant=minbase $suite from $mirror"
 	debootstrap --variant=minbase --arch=amd64 --cache-dir="$ci/apt" \
 		"$suite" "$new" "$mirror" > "$ci/debootstrap.log" 2>&1 ||
@@ -102,7 +102,7 @@ if [ "$(cat "$base.key" 2>/dev/null)" != "$key" ] ||
 	tar -C "$new" --numeric-owner -cf "$base.tmp" .
 	mv "$base.tmp" "$base"
 	echo "$key" > "$base.key"
-	rm -rf "$new"
+	rm -rf --one-file-system "$new"
 	took "debootstrap"
 fi
 exec 9>&-
@@ -118,7 +118,7 @@ cleanup() {
 	elif [ "${CI_KEEP:-0}" = 1 ]; then
 		echo "==> ci: the root is kept in $r" >&2
 	else
-		rm -rf "$r"
+		rm -rf --one-file-system "$r"
 	fi
 }
 trap cleanup EXIT

@@ -8,7 +8,8 @@ tools/testing/selftests/mmu_notifier/demo.c prints in the guest.
 Writes the steps to OUT_TSV, prints one table a step and, where STOCK_TSV
 (the same demonstration on the stock kernel, "make demo KERNEL=stock")
 exists, the stock core's figures beside ours. Exits 1 if the device kept
-a stale entry, a start had no end, or the program reported an error.
+a stale entry, dropped one only after its page was freed, a start had no
+end, or the program reported an error.
 """
 import os
 import sys
@@ -44,8 +45,8 @@ def parse(lines):
             s = steps[words[1]]
             if tag == 'MMUN-DEMO-EV' and len(words) == 8:
                 s['events'].append(tuple(words[2:8]))
-            elif tag == 'MMUN-DEMO-DEV' and len(words) == 5:
-                s['device'] = tuple(int(w) for w in words[2:5])
+            elif tag == 'MMUN-DEMO-DEV' and len(words) == 6:
+                s['device'] = tuple(int(w) for w in words[2:6])
             elif tag == 'MMUN-DEMO-OUTSIDE' and len(words) == 3:
                 s['outside'] = int(words[2])
             elif tag == 'MMUN-DEMO-UNPAIRED':
@@ -86,7 +87,7 @@ def read_tsv(path):
             elif r[0] == 'ev' and r[1] in steps:
                 steps[r[1]]['events'].append(tuple(r[2:8]))
             elif r[0] == 'dev' and r[1] in steps:
-                steps[r[1]]['device'] = tuple(int(n) for n in r[2:5])
+                steps[r[1]]['device'] = tuple(int(n) for n in r[2:6])
     return steps
 
 
@@ -98,11 +99,13 @@ def pages(first, end):
 def device_text(dev):
     if dev is None:
         return 'no notifier left'
-    left, match, stale = dev
-    if not left:
-        return 'nothing mapped'
-    text = '%d mapped, %d read as the process does' % (left, match)
-    return text + (', %d STALE' % stale if stale else '')
+    left, match, stale = dev[:3]
+    late = dev[3] if len(dev) > 3 else 0
+    text = ('%d mapped, %d read as the process does' % (left, match)
+            if left else 'nothing mapped')
+    text += ', %d STALE' % stale if stale else ''
+    return text + (', %d dropped after their page was freed' % late
+                   if late else '')
 
 
 def show(steps, stock):
@@ -143,6 +146,9 @@ def show(steps, stock):
         if s['device'] and s['device'][2]:
             bad.append('%s: the device kept %d stale entries' %
                        (s['name'], s['device'][2]))
+        if s['device'] and s['device'][3]:
+            bad.append('%s: %d entries were dropped only after their page'
+                       ' was freed' % (s['name'], s['device'][3]))
         if s['unpaired'] not in (None, 'none'):
             bad.append('%s: %s' % (s['name'], s['unpaired']))
         out.append('')

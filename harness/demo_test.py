@@ -14,11 +14,11 @@ DEMO = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'demo.py')
 CLEAN = """MMUN-DEMO-BEGIN
 [    1.000000] MMUN-DEMO-STEP 0 mirror the device mirrors 16 pages
 MMUN-DEMO-UNPAIRED 0 none
-MMUN-DEMO-DEV 0 16 16 0
+MMUN-DEMO-DEV 0 16 16 0 0
 MMUN-DEMO-STEP 1 write the process writes all 16 pages
 MMUN-DEMO-EV 1 start CLEAR 0 16 yes 16
 MMUN-DEMO-UNPAIRED 1 none
-MMUN-DEMO-DEV 1 0 0 0
+MMUN-DEMO-DEV 1 0 0 0 0
 MMUN-DEMO-DONE
 MMUN-DEMO-END rc=0
 """
@@ -46,9 +46,14 @@ class DemoTest(unittest.TestCase):
         self.assertIn('start    CLEAR            0-15    yes          16', out)
 
     def test_stale(self):
-        rc, out = run(CLEAN.replace('DEV 1 0 0 0', 'DEV 1 1 0 1'))
+        rc, out = run(CLEAN.replace('DEV 1 0 0 0 0', 'DEV 1 1 0 1 0'))
         self.assertEqual(rc, 1)
         self.assertIn('1 stale', out)
+
+    def test_late(self):
+        rc, out = run(CLEAN.replace('DEV 1 0 0 0 0', 'DEV 1 0 0 0 3'))
+        self.assertEqual(rc, 1)
+        self.assertIn('3 entries were dropped only after', out)
 
     def test_unpaired(self):
         rc, out = run(CLEAN.replace('UNPAIRED 1 none',
@@ -76,7 +81,7 @@ class DemoTest(unittest.TestCase):
 
     def test_stock_column(self):
         stock = ('step\twrite\tw\nev\twrite\tstart\tCLEAR\t0\t16\tno\t16\n'
-                 'dev\twrite\t0\t0\t0\n')
+                 'dev\twrite\t0\t0\t0\t0\n')
         rc, out = run(CLEAN, stock)
         self.assertEqual(rc, 0, out)
         self.assertIn('differs', out)

@@ -142,8 +142,9 @@ fi
 n=$(git -C "$wt" rev-list --count "$base..HEAD")
 [ "$n" = ${#patches[@]} ] || fail "git am made $n commits of ${#patches[@]} mails"
 
-# Byte for byte, symlinks as links; the harness's stamps are not the tree's.
-if ! out=$(diff -r -q --no-dereference -x .git -x .series-stamp -x .series-files \
+# Byte for byte, symlinks as links; the harness's stamps and Python's
+# bytecode caches are not the tree's.
+if ! out=$(diff -r -q --no-dereference -x .git -x .series-stamp -x .series-files -x __pycache__ \
 	"$wt" "$src" 2>&1); then
 	first=$(echo "$out" | head -n1)
 	f=$(echo "$first" | sed -n "s|^Files $wt/\(.*\) and .* differ\$|\1|p")

@@ -107,9 +107,11 @@ def kunit(src, kernel_lines, res):
         out = os.path.join(tmp, 'kunit.json')
         with open(log, 'w') as f:
             f.write('\n'.join(kernel_lines) + '\n')
+        # No __pycache__ in the tree: git am must find it as tree.sh left it.
         proc = subprocess.run([sys.executable, kunit_py, 'parse',
                                '--json=' + out, log],
-                              capture_output=True, text=True)
+                              capture_output=True, text=True,
+                              env=dict(os.environ, PYTHONDONTWRITEBYTECODE='1'))
         if not os.path.exists(out):
             tail = (proc.stdout + proc.stderr).strip().splitlines()
             res.add('kunit', 'KTAP output', 'FAIL',

@@ -5,7 +5,8 @@
  * unmaps part of it, write-protects part of it, forks and writes again,
  * migrates it to the other NUMA node and pages it out. After each step it
  * prints the notifier callouts the device received, and whether what the
- * device still maps reads the same as what the process reads.
+ * device still maps reads the same as what the process reads, and whether
+ * any invalidation came only after its page was freed.
  *
  * Not a test: the host turns the lines it prints into a table
  * (harness/demo.py). A line reads
@@ -14,7 +15,7 @@
  *	MMUN-DEMO-EV <n> <callout> <event> <first page> <end page> <blockable> <calls>
  *	MMUN-DEMO-OUTSIDE <n> <callouts for ranges outside the buffer>
  *	MMUN-DEMO-UNPAIRED <n> <none, or how the starts and ends do not pair>
- *	MMUN-DEMO-DEV <n> <entries left> <matching> <stale>
+ *	MMUN-DEMO-DEV <n> <entries left> <matching> <stale> <late>
  *	MMUN-DEMO-ERROR <why>
  *
  * Pages are counted from the start of the buffer; a run of callouts of the
@@ -29,6 +30,8 @@
 
 static int fd, id;
 static char *buf;
+/* Pages the process may only read: the device must not write them. */
+static bool read_only[NPAGES];
 static struct tmn_log log_;
 
 static void fail(const char *what)
@@ -98,21 +101,28 @@ static void print_events(int n)
 /*
  * What the device still maps after step @n: entries left, how many of
  * them read what the process reads, and how many are stale (a read through
- * the pfn differs from the process's, finds a freed page, or the page is
- * no longer mapped at all). @mapped: pages the process still maps.
+ * the pfn differs from the process's, finds a freed page, lets the device
+ * write a page the process may only read, or the page is no longer mapped
+ * at all). @mapped: pages the process still maps.
  */
 static void check_device(int n, const bool *mapped)
 {
-	static char dev[4096 * 4], cpu[4096 * 4];
+	char *dev = malloc(psize), *cpu = malloc(psize);
 	int i, left = 0, match = 0, stale = 0;
+	struct tmn_status st;
 
+	if (!dev || !cpu)
+		fail("malloc");
 	for (i = 0; i < NPAGES; i++) {
 		char *p = buf + i * psize;
 
-		if (!(tmn_pte(fd, id, p) & TMN_PTE_VALID))
+		__u64 pte = tmn_pte(fd, id, p);
+
+		if (!(pte & TMN_PTE_VALID))
 			continue;
 		left++;
-		if (!mapped[i] || tmn_read(fd, id, p, dev, psize) < 0) {
+		if (!mapped[i] || (pte & TMN_PTE_WRITE && read_only[i]) ||
+		    tmn_read(fd, id, p, dev, psize) < 0) {
 			stale++;
 			continue;
 		}
@@ -122,7 +132,16 @@ static void check_device(int n, const bool *mapped)
 		else
 			match++;
 	}
-	printf("MMUN-DEMO-DEV %d %d %d %d\n", n, left, match, stale);
+	/*
+	 * Entries the device dropped only after their page was freed: an
+	 * invalidation that came too late leaves no entry to find above.
+	 */
+	if (tmn_status(fd, id, &st))
+		fail("TMN_STATUS");
+	printf("MMUN-DEMO-DEV %d %d %d %d %llu\n", n, left, match, stale,
+	       (unsigned long long)st.late);
+	free(dev);
+	free(cpu);
 }
 
 /* The device maps every page the process maps again. */
@@ -193,9 +212,17 @@ int main(void)
 		mapped[i] = false;
 	end_step(n, mapped);
 
-	step(++n, "mprotect", "the process makes pages 8-11 read-only");
+	/* The device may write pages 8-11: mprotect must take that away. */
+	if (tmn_mirror(fd, id, buf + 8 * psize, 4, true))
+		fail("TMN_MIRROR");
+	if (tmn_fetch(fd, id, &log_) < 0)
+		fail("TMN_EVENTS");
+	step(++n, "mprotect",
+	     "the process makes pages 8-11 read-only (the device may write them)");
 	if (mprotect(buf + 8 * psize, 4 * psize, PROT_READ))
 		fail("mprotect");
+	for (i = 8; i < 12; i++)
+		read_only[i] = true;
 	end_step(n, mapped);
 
 	step(++n, "fork+write",
@@ -246,13 +273,18 @@ int main(void)
 	end_step(n, mapped);
 
 	step(++n, "unregister", "the device unregisters its notifier");
-	/* The slot goes with the notifier: the count of ->release calls. */
+	/*
+	 * The slot goes with the notifier: TMN_UNREGISTER returns the count
+	 * of ->release calls, which must be one.
+	 */
 	i = tmn_unreg(fd, id);
 	if (i < 0) {
 		errno = -i;
 		fail("TMN_UNREGISTER");
 	}
 	printf("MMUN-DEMO-EV %d release - 0 %d - %d\n", n, NPAGES, i);
+	if (i != 1)
+		printf("MMUN-DEMO-ERROR ->release ran %d times, not once\n", i);
 	printf("MMUN-DEMO-DONE\n");
 	return 0;
 }

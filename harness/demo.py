@@ -139,9 +139,13 @@ def show(steps, stock):
                        % s['outside'])
         dev = 'device: ' + device_text(s['device'])
         if ref is not None:
+            # A run of an older program has no count of late entries.
+            a, b = ref['device'], s['device']
+            if a and b:
+                n = min(len(a), len(b))
+                a, b = a[:n], b[:n]
             dev = '%-60s stock: %s' % (
-                dev, 'same' if ref['device'] == s['device']
-                else device_text(ref['device']))
+                dev, 'same' if a == b else device_text(ref['device']))
         out.append('    ' + dev)
         if s['device'] and s['device'][2]:
             bad.append('%s: the device kept %d stale entries' %

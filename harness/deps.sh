@@ -17,13 +17,25 @@
 # htmldocs).
 set -euo pipefail
 
+# The packages, by name: apt-get installs these. The table below says
+# what the harness uses of each, and every package of it must be here.
+pkgs=(linux-source-6.12 xz-utils build-essential make gcc gcc-12 binutils
+      libc6-dev bc bison flex libelf-dev libssl-dev ccache rsync kmod cpio
+      patch git quilt perl python3 python3-sphinx python3-yaml
+      qemu-system-x86 qemu-system-data busybox-static coreutils findutils
+      grep sed mawk diffutils tar)
 need=(
 	# The kernel: Debian's 6.12 source (bookworm-security), unpacked by
 	# lib.sh; xz unpacks it and compresses bzImage (CONFIG_KERNEL_XZ).
 	"linux-source-6.12 /usr/src/linux-source-6.12.tar.xz"
 	"xz-utils xz"
 	# Compiler and make; the static libc of the guest's test binaries.
-	"build-essential gcc make ld objcopy /usr/lib/x86_64-linux-gnu/libc.a"
+	"build-essential /usr/share/build-essential/essential-packages-list"
+	"make make"
+	"gcc gcc"
+	"gcc-12 gcc-12"
+	"binutils ld objcopy"
+	"libc6-dev /usr/lib/x86_64-linux-gnu/libc.a"
 	"bc bc"
 	"bison bison"
 	"flex flex"
@@ -67,19 +79,26 @@ need=(
 )
 case "${1:-}" in
 # make bench draws its plot with matplotlib.
-bench) need+=("python3-matplotlib debpy:matplotlib") ;;
+bench) pkgs+=(python3-matplotlib)
+       need+=("python3-matplotlib debpy:matplotlib") ;;
 # harness/chroot.sh makes a Debian 12 root and clones into it.
-ci) need=("git git"
+ci) pkgs=(git debootstrap debian-archive-keyring util-linux mount)
+    need=("git git"
 	  "debootstrap debootstrap"
 	  "debian-archive-keyring /usr/share/keyrings/debian-archive-keyring.gpg"
-	  "util-linux unshare mount umount flock") ;;
+	  "util-linux unshare flock"
+	  "mount mount umount") ;;
 '') ;;
 *) echo "usage: deps.sh [bench|ci]" >&2; exit 2 ;;
 esac
 
-missing=()
+# Every package the table checks is one apt-get installs.
 for e in "${need[@]}"; do
-	p=${e%% *}
+	[[ " ${pkgs[*]} " == *" ${e%% *} "* ]] ||
+		{ echo "error: harness/deps.sh: ${e%% *} is checked but not in pkgs" >&2; exit 2; }
+done
+missing=()
+for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
 		missing+=("$p")
 done

@@ -14,15 +14,14 @@ end, or the program reported an error.
 import os
 import sys
 
-TIMESTAMP_END = '] '
+from report import TIMESTAMP
 
 
 def parse(lines):
     """Steps in order: dicts with name, what, events, device, unpaired."""
     steps, errors, done = {}, [], False
     for line in lines:
-        if line.startswith('[') and TIMESTAMP_END in line:
-            line = line.split(TIMESTAMP_END, 1)[1]
+        line = TIMESTAMP.sub('', line)
         words = line.split()
         if not words or not words[0].startswith('MMUN-DEMO'):
             continue

@@ -49,13 +49,23 @@ import subprocess
 import sys
 import tempfile
 
-KERNEL_REPORTS = re.compile(
-    r'(WARNING:|BUG:|Oops|Kernel panic|general protection fault|'
+# The first line of each kind of kernel report. A WARN's banner is
+# "WARNING: CPU: n PID: n at FILE:LINE FUNC+0x..."; lockdep's and RCU's
+# reports open with "WARNING: <what>" banners of their own.
+BANNERS = re.compile(
+    r'(WARNING:|BUG:|\bBUG [\w.-]+ \((?:Not t|T)ainted|Oops|Kernel panic|'
+    r'general protection fault|'
     r'possible circular locking|possible recursive locking|'
     r'inconsistent lock state|suspicious RCU usage|'
     r'sleeping function called from invalid context|'
     r'INFO: task .* blocked for more than|soft lockup|hard LOCKUP|'
-    r'UBSAN:|KASAN:|kmemleak:|Call Trace:)')
+    r'rcu: INFO: |rcu_\w+ (?:self-)?detected stall|detected stalls on CPUs|'
+    r'invoked oom-killer:|Out of memory|'
+    r'UBSAN:|KASAN:|KFENCE:|kmemleak:|list_(?:add|del) corruption)')
+# A line that opens or belongs to a report: a banner, or a stack trace.
+KERNEL_REPORTS = re.compile(BANNERS.pattern[:-1] + r'|Call Trace:)')
+WARN_BANNER = re.compile(r'WARNING: CPU: \d+ PID: \d+ at (\S+) ([\w.]+)\+0x')
+SYMBOL = re.compile(r'\b([A-Za-z_][\w.]*)\+0x[0-9a-f]+/0x')
 # What kmemleak says about itself at boot is not a report.
 # The summary line of a scan repeats what the entries of the scan, each a
 # failed check of its own, say.
@@ -66,7 +76,7 @@ BENIGN = re.compile(r'kmemleak: (Kernel memory leak detector initialized|'
 REPORT_END = re.compile(r'---\[ end trace|^(\[\s*\d+\.\d+\] )?={20,}$')
 KMEMLEAK_ENTRY = re.compile(r'unreferenced object (0x[0-9a-f]+) \(size (\d+)\)')
 TIMESTAMP = re.compile(r'^\[\s*\d+\.\d+\] ')
-EXPECT_BEGIN = re.compile(r'expect a WARNING: (.+)$')
+EXPECT_BEGIN = re.compile(r'expect a WARNING(?: in ([\w.]+))?: (.+)$')
 EXPECT_END = 'end of expected WARNING'
 OOM_BEGIN = re.compile(r'expect an OOM kill: (.+)$')
 OOM_END = 'end of expected OOM kill'
@@ -144,6 +154,8 @@ def kselftest(name, lines, rc, res):
     """Add the cases of one run_kselftest.sh section."""
     suite = 'kselftest: ' + name
     programs = 0
+    runner_plan = None
+    first_row = len(res.rows)
     cases = []       # nested results of the program being run
     plan = None
     for line in lines:
@@ -157,6 +169,9 @@ def kselftest(name, lines, rc, res):
             if m:
                 cases.append(m)
             continue
+        m = PLAN.match(line)
+        if m and runner_plan is None:
+            runner_plan = int(m.group(1))
         m = TAP_LINE.match(line)
         if not m:
             continue
@@ -187,6 +202,13 @@ def kselftest(name, lines, rc, res):
     if programs == 0:
         res.add(suite, 'runner', 'FAIL',
                 'no test program reported (runner rc=%s)' % rc)
+    elif runner_plan is not None and programs < runner_plan:
+        res.add(suite, 'runner', 'FAIL',
+                '%d of %d planned programs never reported' %
+                (runner_plan - programs, runner_plan))
+    elif rc != '0' and not any(r[2] == 'FAIL' for r in res.rows[first_row:]):
+        res.add(suite, 'runner', 'FAIL',
+                'the runner exited with rc=%s, every program passing' % rc)
 
 
 def call_sites(src):
@@ -276,8 +298,43 @@ def reach(src, lines, flavor, res, out):
                          or 'none'))
 
 
+def report_span(block, k, end):
+    """The lines of the report whose banner is block[k]: up to the first
+    line that matches END (included), or the end of the block."""
+    j = k + 1
+    while j < len(block) and not end.search(block[j]):
+        j += 1
+    return k, min(j + 1, len(block))
+
+
+def drop_span(block, first, last, own):
+    """@block without the lines [first, last) of one report, except the
+    banners of other reports printed in between (another CPU's)."""
+    return block[:first] + [
+        l for k, l in enumerate(block[first:last], first)
+        if k != own and BANNERS.search(l)] + block[last:]
+
+
+def symbols(lines):
+    """The function names of the frames and locations in @lines."""
+    names = set()
+    for l in lines:
+        for name in SYMBOL.findall(l):
+            names.add(name)
+            names.add(name.split('.')[0])
+    return names
+
+
 def expected_warnings(lines, res):
-    """Check the announced WARNINGs; return the lines without them."""
+    """Check the announced WARNINGs; return the lines without them.
+
+    A window holds exactly one WARN (its "WARNING: CPU: .. at" banner), and
+    the function it announced ("expect a WARNING in FUNC: WHAT") is where
+    the WARN fired or a caller in its stack trace. Only that WARN's own
+    report, from its banner to its end-of-trace line, is taken out; every
+    other report in the window (lockdep's "WARNING:" banners, KASAN, BUG)
+    stays a report.
+    """
     left, i = [], 0
     while i < len(lines):
         m = EXPECT_BEGIN.search(lines[i])
@@ -285,32 +342,39 @@ def expected_warnings(lines, res):
             left.append(lines[i])
             i += 1
             continue
-        what = m.group(1).strip()
+        where, what = m.group(1), m.group(2).strip()
         j = i + 1
         while j < len(lines) and EXPECT_END not in lines[j]:
             j += 1
         block = lines[i + 1:j]
-        warnings = [l for l in block if 'WARNING:' in l]
+        warns = [k for k, l in enumerate(block) if WARN_BANNER.search(l)]
+        span = None
         if j == len(lines):
             status, note = 'FAIL', 'no end marker'
-        elif len(warnings) != 1:
-            status, note = 'FAIL', '%d WARNINGs' % len(warnings)
+        elif not where:
+            status, note = 'FAIL', 'the announcement names no function'
+        elif len(warns) != 1:
+            status, note = 'FAIL', '%d WARNINGs' % len(warns)
         else:
-            status, note = 'PASS', ''
+            span = report_span(block, warns[0], re.compile(r'---\[ end trace'))
+            if where in symbols(block[span[0]:span[1]]):
+                status, note = 'PASS', ''
+            else:
+                status = 'FAIL'
+                note = 'the WARNING is in %s, not in %s or a caller' % (
+                    WARN_BANNER.search(block[warns[0]]).group(2), where)
         res.add('harness', 'expected WARNING: ' + what, status, note)
         if status == 'PASS':
-            # The WARNING's banner and its trace are what was asked for;
-            # any other report inside the block still counts.
-            block = [l for l in block
-                     if 'WARNING:' not in l and 'Call Trace:' not in l]
+            block = drop_span(block, span[0], span[1], warns[0])
         left.extend(block)
         i = j + 1
     return left
 
 
 def expected_oom_kills(lines, res):
-    """Check the announced OOM kills; return the lines without the stack
-    trace of each announced kill's report."""
+    """Check the announced OOM kills; return the lines without the report
+    of each announced kill (from "invoked oom-killer" to its "Killed
+    process" line). Any other report in the window stays one."""
     left, i = [], 0
     while i < len(lines):
         m = OOM_BEGIN.search(lines[i])
@@ -334,9 +398,11 @@ def expected_oom_kills(lines, res):
             status, note = 'PASS', ''
         res.add('harness', 'expected OOM kill: ' + what, status, note)
         if status == 'PASS':
+            # "Out of memory: Killed process" is the report's last line.
             block = [l for k, l in enumerate(block)
-                     if not (invoked[0] < k < killed[0] and
-                             'Call Trace:' in l)]
+                     if not (invoked[0] <= k <= killed[0] and
+                             (k in (invoked[0], killed[0]) or
+                              not BANNERS.search(l)))]
         left.extend(block)
         i = j + 1
     return left
@@ -377,7 +443,11 @@ def kmemleak(lines, flavor, mode, res):
                     'FAIL', 'allocated by ' + caller)
     else:
         res.add('harness', 'kmemleak: no unreferenced object', 'PASS')
-    return lines[:begin] + lines[end + 1:], entries
+    # Only the scan's own entries leave the log: a report printed while
+    # it ran (a WARNING, a lockdep splat) is still one.
+    kept = [l for l in lines[begin + 1:end]
+            if not (KMEMLEAK_ENTRY.search(l) or l[:1].isspace())]
+    return lines[:begin] + kept + lines[end + 1:], entries
 
 
 def quote_reports(lines, limit=400):
@@ -398,10 +468,38 @@ def quote_reports(lines, limit=400):
     return out
 
 
+def manifest(path, res):
+    """Everything the manifest says must run: "kunit SUITE" (a KUnit suite
+    of the kernel) and "kselftest PROGRAM" lines. A suite or program with
+    no result fails."""
+    with open(path) as f:
+        want = [l.split() for l in f.read().splitlines()
+                if l.strip() and not l.startswith('#')]
+    missing = []
+    for kind, name in want:
+        if kind == 'kunit':
+            ran = any(r[0] == 'kunit: ' + name or
+                      r[0].startswith('kunit: ' + name + '.') for r in res.rows)
+        else:
+            ran = any(r[0].startswith('kselftest: ') and
+                      (r[1] == name or r[1].startswith(name + ': '))
+                      for r in res.rows)
+        if not ran:
+            missing.append('%s %s' % (kind, name))
+    for m in missing:
+        res.add('harness', 'manifest: ' + m, 'FAIL', 'did not run')
+    if not missing:
+        res.add('harness', 'every suite and program of the manifest ran',
+                'PASS', '%d of them' % len(want))
+
+
 def main():
-    src, log, mode = sys.argv[1:4]
-    results_file = sys.argv[4] if len(sys.argv) > 4 else None
-    extra_files = sys.argv[5:]
+    args = [a for a in sys.argv[1:] if not a.startswith('--manifest=')]
+    manifests = [a[len('--manifest='):] for a in sys.argv[1:]
+                 if a.startswith('--manifest=')]
+    src, log, mode = args[0:3]
+    results_file = args[3] if len(args) > 3 else None
+    extra_files = args[4:]
     with open(log, errors='replace') as f:
         lines = f.read().splitlines()
 
@@ -415,6 +513,13 @@ def main():
                                                    'MMUN-QEMU-EXIT'))), '')
     res.add('harness', 'guest ran the suites to the end',
             'PASS' if done else 'FAIL', why)
+    if any(l.startswith('MMUN-WATCHDOG-DUMP') for l in lines):
+        res.add('harness', 'guest done before its watchdog dumped it', 'FAIL',
+                'every CPU and task: sysrq l, t, w in the console log')
+    # The guest powers off once done: a watchdog or a failed QEMU after
+    # the end is a hang or a crash of its own.
+    if done and why:
+        res.add('harness', 'guest powered off after the suites', 'FAIL', why)
     for l in lines:
         if l.startswith('MMUN-ERROR'):
             res.add('harness', l[len('MMUN-ERROR '):], 'FAIL')
@@ -447,7 +552,10 @@ def main():
     if left_out and '-nosleep' not in flavor:
         res.add('harness', 'no suite left out of this kernel', 'FAIL',
                 'flavour %r' % flavor)
-    if mode == 'check':
+    # make mutants runs a subset of the programs: their reach is not the
+    # collection's.
+    subset = any(l.startswith('MMUN-SUBSET') for l in lines)
+    if mode == 'check' and not subset:
         reach(src, [TIMESTAMP.sub('', l) for l in lines], flavor, res,
               os.path.join(os.path.dirname(results_file),
                            'reach-' + mode + '.txt') if results_file else None)
@@ -459,6 +567,9 @@ def main():
             for row in f.read().splitlines():
                 suite, name, status, note = (row.split('\t') + [''] * 4)[:4]
                 res.add(suite, name, status, note)
+
+    for path in manifests:
+        manifest(path, res)
 
     lines, leaks = kmemleak(lines, flavor, mode, res)
     left = expected_warnings(expected_oom_kills(lines, res), res)

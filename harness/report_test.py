@@ -46,13 +46,13 @@ ok 1 selftests: demo: prog
 
 
 class Report(unittest.TestCase):
-    def run_report(self, log, extra=None):
+    def run_report(self, log, extra=None, args=()):
         with tempfile.TemporaryDirectory() as tmp:
             path = os.path.join(tmp, 'console.log')
             with open(path, 'w') as f:
                 f.write(log)
             args = [sys.executable, os.path.join(HERE, 'report.py'), SRC,
-                    path, 'check']
+                    path, 'check'] + list(args)
             if extra:
                 args += [os.path.join(tmp, 'results.tsv'), extra]
             proc = subprocess.run(args, capture_output=True, text=True)
@@ -127,7 +127,7 @@ class Report(unittest.TestCase):
         self.assertEqual(rc, 1)
         self.assertIn('mm/x.c:1', out)
 
-    EXPECTED = ("[    1.5] mmu_notifier_kunit: expect a WARNING: misuse\n"
+    EXPECTED = ("[    1.5] mmu_notifier_kunit: expect a WARNING in f: misuse\n"
                 "%s"
                 "[    1.7] mmu_notifier_kunit: end of expected WARNING\n")
     WARN = ("[    1.6] WARNING: CPU: 0 PID: 9 at mm/x.c:2 f+0x1/0x2\n"
@@ -161,6 +161,72 @@ class Report(unittest.TestCase):
             + INIT + kselftest(GOOD_PROGRAM) + DONE)
         self.assertEqual(rc, 1)
         self.assertIn('BUG: sleeping function', out)
+
+    def test_expected_warning_elsewhere_fails(self):
+        # The one WARN of the window fired in another function.
+        rc, _, out = self.run_report(
+            KUNIT_OK + self.EXPECTED % self.WARN.replace(' f+', ' g+') +
+            INIT + kselftest(GOOD_PROGRAM) + DONE)
+        self.assertEqual(rc, 1)
+        self.assertIn('the WARNING is in g, not in f or a caller', out)
+        self.assertIn('mm/x.c:2 g+0x1/0x2', out)
+
+    def test_expected_warning_in_a_caller_passes(self):
+        warn = self.WARN.replace(' f+', ' helper+').replace(
+            'Call Trace:\n', 'Call Trace:\n[    1.6]  ? f+0x10/0x20\n')
+        rc, counts, out = self.run_report(
+            KUNIT_OK + self.EXPECTED % warn + INIT +
+            kselftest(GOOD_PROGRAM) + DONE)
+        self.assertEqual((rc, counts), (0, [8, 0, 0]), out)
+
+    def test_expected_warning_without_location_fails(self):
+        rc, _, out = self.run_report(
+            KUNIT_OK + (self.EXPECTED % self.WARN).replace(
+                'expect a WARNING in f:', 'expect a WARNING:') + INIT +
+            kselftest(GOOD_PROGRAM) + DONE)
+        self.assertEqual(rc, 1)
+        self.assertIn('the announcement names no function', out)
+
+    LOCKDEP = ("[    1.6] ======================================================\n"
+               "[    1.6] WARNING: possible circular locking dependency detected\n"
+               "[    1.6] ------------------------------------------------------\n"
+               "[    1.6] Call Trace:\n"
+               "[    1.6]  lock_acquire+0x1/0x2\n")
+
+    def test_lockdep_banner_is_not_the_expected_warning(self):
+        # A lockdep report is no WARN: the window has none, and the report
+        # stays one.
+        rc, _, out = self.run_report(
+            KUNIT_OK + self.EXPECTED % self.LOCKDEP + INIT +
+            kselftest(GOOD_PROGRAM) + DONE)
+        self.assertEqual(rc, 1)
+        self.assertIn('expected WARNING: misuse (0 WARNINGs)', out)
+        self.assertIn('possible circular locking dependency', out)
+
+    def test_expected_warning_keeps_lockdep_and_kasan(self):
+        for other, text in ((self.LOCKDEP, 'possible circular locking'),
+                            ("[    1.6] BUG: KASAN: slab-use-after-free in f\n",
+                             'KASAN: slab-use-after-free'),
+                            ("[    1.6] WARNING: suspicious RCU usage\n",
+                             'suspicious RCU usage')):
+            rc, counts, out = self.run_report(
+                KUNIT_OK + self.EXPECTED % (self.WARN + other) + INIT +
+                kselftest(GOOD_PROGRAM) + DONE)
+            self.assertEqual((rc, counts[1]), (1, 1), out)
+            self.assertIn('FAIL harness: console free', out)
+            self.assertIn(text, out)
+
+    def test_report_inside_the_warnings_trace_stays(self):
+        # Another CPU's report printed in the middle of the expected WARN's
+        # lines.
+        warn = self.WARN.replace(
+            'Call Trace:\n', 'Call Trace:\n[    1.6] BUG: sleeping function '
+            'called from invalid context at mm/y.c:3\n')
+        rc, _, out = self.run_report(
+            KUNIT_OK + self.EXPECTED % warn + INIT +
+            kselftest(GOOD_PROGRAM) + DONE)
+        self.assertEqual(rc, 1)
+        self.assertIn('sleeping function called from invalid context', out)
 
     OOM = ("[    1.5] mmu_notifier lifecycle: expect an OOM kill: victim\n"
            "%s"
@@ -327,6 +393,73 @@ MMUN-KMEMLEAK-END
             KUNIT_OK + self.INIT_DEBUG + kselftest(GOOD_PROGRAM) + DONE)
         self.assertEqual((rc, counts[1]), (1, 1), out)
         self.assertIn('printed no leak scan', out)
+
+    def test_report_during_the_leak_scan_stays(self):
+        rc, _, out = self.run_report(
+            KUNIT_OK + self.INIT_DEBUG + kselftest(GOOD_PROGRAM) +
+            "MMUN-KMEMLEAK-BEGIN\n"
+            "[  351.0] WARNING: CPU: 1 PID: 7 at mm/z.c:9 scan+0x1/0x2\n"
+            "MMUN-KMEMLEAK-END\n" + DONE)
+        self.assertEqual(rc, 1)
+        self.assertIn('mm/z.c:9', out)
+
+    def test_unannounced_stalls_and_lockups_are_reports(self):
+        for line in ("rcu: INFO: rcu_preempt self-detected stall on CPU",
+                     "rcu: INFO: rcu_preempt detected stalls on CPUs/tasks:",
+                     "watchdog: BUG: soft lockup - CPU#1 stuck for 22s! [x:1]",
+                     "Watchdog detected hard LOCKUP on cpu 1",
+                     "INFO: task stress:90 blocked for more than 120 seconds.",
+                     "stress invoked oom-killer: gfp_mask=0xcc0, order=0",
+                     "Out of memory: Killed process 90 (stress)",
+                     "BUG kmalloc-64 (Not tainted): Poison overwritten",
+                     "BUG: KFENCE: use-after-free read in f+0x1/0x2",
+                     "list_del corruption. next->prev should be ffff8880"):
+            rc, _, out = self.run_report(
+                KUNIT_OK + INIT + "[    5.0] " + line + "\n" +
+                kselftest(GOOD_PROGRAM) + DONE)
+            self.assertEqual(rc, 1, line)
+            self.assertIn(line, out)
+
+    def test_hang_at_poweroff_fails(self):
+        rc, _, out = self.run_report(
+            KUNIT_OK + INIT + kselftest(GOOD_PROGRAM) + DONE +
+            "MMUN-WATCHDOG guest still running after 900s, killed\n")
+        self.assertEqual(rc, 1)
+        self.assertIn('FAIL harness: guest powered off after the suites', out)
+
+    def test_runner_plan_not_met(self):
+        body = GOOD_PROGRAM
+        log = kselftest(body).replace('1..1\n', '1..2\n', 1)
+        rc, _, out = self.run_report(KUNIT_OK + INIT + log + DONE)
+        self.assertEqual(rc, 1)
+        self.assertIn('1 of 2 planned programs never reported', out)
+
+    def test_runner_failed_with_programs_passing(self):
+        rc, _, out = self.run_report(
+            KUNIT_OK + INIT + kselftest(GOOD_PROGRAM, rc=1) + DONE)
+        self.assertEqual(rc, 1)
+        self.assertIn('the runner exited with rc=1', out)
+
+    def run_manifest(self, log, manifest):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, 'manifest')
+            with open(path, 'w') as f:
+                f.write(manifest)
+            return self.run_report(log, args=['--manifest=' + path])
+
+    def test_manifest_met(self):
+        rc, counts, out = self.run_manifest(
+            KUNIT_OK + INIT + kselftest(GOOD_PROGRAM) + DONE,
+            "kunit demo\nkselftest prog\n")
+        self.assertEqual((rc, counts), (0, [8, 0, 0]), out)
+
+    def test_manifest_missing_suite_or_program(self):
+        for want in ("kunit other\n", "kselftest hmm-tests\n"):
+            rc, _, out = self.run_manifest(
+                KUNIT_OK + INIT + kselftest(GOOD_PROGRAM) + DONE,
+                "kunit demo\nkselftest prog\n" + want)
+            self.assertEqual(rc, 1, want)
+            self.assertIn('manifest: %s (did not run)' % want.strip(), out)
 
     def test_kasan_report_is_quoted_whole(self):
         rc, _, out = self.run_report(

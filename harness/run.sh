@@ -36,6 +36,12 @@ fi
 
 append="console=ttyS0 panic=-1 oops=panic softlockup_panic=1"
 append+=" hugepages=16 mmun.mode=$mode ${MMUN_APPEND:-}"
+# MMUN_TESTS=prog,prog: only these kselftest programs (collection:name,
+# or "none" for the KUnit suites alone), as make mutants asks.
+[ -n "${MMUN_TESTS:-}" ] && append+=" mmun.tests=$MMUN_TESTS"
+# The guest dumps its CPUs and tasks (sysrq l, t, w) 45 s before the
+# watchdog ends it.
+[ "$limit" -gt 90 ] && append+=" mmun.watchdog=$(( limit - 45 ))"
 
 say "booting $FLAVOR under QEMU (${accel[1]}), mode $mode; console: $log"
 start=$(date +%s)

@@ -91,7 +91,25 @@ if [ "$mode" = demo ]; then
 fi
 say "linux $(cat "$OBJ/include/config/kernel.release") ($FLAVOR), console log:" \
 	"$FLAVOR_DIR/console-$mode.log, total $(( $(date +%s) - t0 ))s"
+# What must have run: every KUnit suite of the tree (all built in), and
+# every program the guest's kselftest runner has (hmm-tests unless this
+# kernel leaves it out), or the ones MMUN_TESTS names.
+manifest=$FLAVOR_DIR/manifest-$mode
+{
+	awk '/struct kunit_suite [a-z_0-9]+ = \{/ { s = 1 }
+	     s && match($0, /\.name = "[^"]+"/) {
+		print "kunit", substr($0, RSTART + 9, RLENGTH - 10); s = 0 }' \
+		"$SRC"/mm/mmu_notifier_kunit.c
+	if [ "$mode" = check ]; then
+		while IFS=: read -r coll prog; do
+			case ",${MMUN_TESTS:-$coll:$prog}," in
+			*",$coll:$prog,"*) echo "kselftest $prog" ;;
+			esac
+		done < "$FLAVOR_DIR/initramfs/kselftest/kselftest-list.txt"
+	fi
+} > "$manifest"
 # The report ends with the summary line: nothing may be printed after it.
 exec python3 "$ROOT/harness/report.py" "$SRC" "$FLAVOR_DIR/console-$mode.log" \
 	"$mode" "$FLAVOR_DIR/results-$mode.tsv" "$FLAVOR_DIR/compat-results.tsv" \
-	"$FLAVOR_DIR/review-results.tsv" "$FLAVOR_DIR/demo-results.tsv"
+	"$FLAVOR_DIR/review-results.tsv" "$FLAVOR_DIR/demo-results.tsv" \
+	--manifest="$manifest"

@@ -21,6 +21,9 @@ ver=$(kernel_version "$pristine")
 mkdir -p "$TREE_DIR"
 
 mapfile -t entries < <(series_entries "$KERNEL")
+# A mutant of the series (make mutants, harness/mutants.sh): one more
+# patch, applied last, named relative to the repository.
+[ -n "${MUTANT:-}" ] && entries+=("$MUTANT")
 for e in "${entries[@]}"; do
 	[ -f "$ROOT/$e" ] || die "series: $e is listed but does not exist"
 done

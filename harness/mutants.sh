@@ -1,0 +1,110 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# make mutants: the mutation gate. Each harness/mutants/NAME.patch breaks
+# the core in one way a reviewer could miss; the suites must notice.
+#
+#   mutants.sh [NAME...]    every mutant, or the ones named
+#
+# A mutant's header says what it breaks ("Mutant:"), the build it needs
+# ("Flavour: y" or "n", CONFIG_MMU_NOTIFIER_SLEEPABLE) and the kselftest
+# programs of the suite that claims its area ("Tests:", as the guest's
+# mmun.tests=, "none" for the KUnit suites alone; KUnit runs at every
+# boot). The series with the mutant applied last is built in
+# $BUILD/mutants (incremental, with ccache) and those suites run in the
+# guest. A mutant is killed when a check that passed on the unmutated core
+# (the baseline: the last make check of that build in $BUILD) fails; a
+# mutant that survives, does not apply or does not build fails the run.
+#
+# Prints a table (mutant, build, verdict, the first check that failed,
+# seconds) and writes it to $BUILD/mutants/mutants.tsv, with each run's
+# log and results beside it. Ends with "N killed, N survived, N did not
+# apply or build".
+
+. "$(dirname "$0")/lib.sh"
+
+mdir=$BUILD/mutants
+mkdir -p "$mdir/runs"
+if [ $# -gt 0 ]; then
+	names=("$@")
+else
+	mapfile -t names < <(cd "$ROOT/harness/mutants" && ls ./*.patch | sed 's|^\./||; s|\.patch$||')
+fi
+[ "${#names[@]}" -gt 0 ] || die "no mutants in harness/mutants"
+
+header() { sed -n "s/^$2: //p;/^---/q" "$ROOT/harness/mutants/$1.patch" | head -n1; }
+
+# The baseline of a build: the checks of its last make check, all passed.
+baseline() {
+	local sl=$1 dir=$BUILD/ours
+	[ "$sl" = n ] && dir=$BUILD/ours-nosleep
+	local res=$dir/results-check.tsv
+	if [ ! -s "$res" ] || [ "$res" -ot "$BUILD/ours/src/.series-stamp" ]; then
+		say "mutants: no baseline of SLEEPABLE=$sl for this tree: running make check of it"
+		KERNEL=ours SLEEPABLE=$sl COMPAT=0 REVIEW=0 bash "$ROOT/harness/test.sh" check \
+			> "$mdir/baseline-$sl.log" 2>&1 || true
+	fi
+	[ -s "$res" ] || die "no baseline results of SLEEPABLE=$sl: $mdir/baseline-$sl.log"
+	if awk -F'\t' '$3 != "PASS"' "$res" | grep -q .; then
+		die "the baseline of SLEEPABLE=$sl has checks that did not pass ($res): fix the suite first"
+	fi
+	echo "$res"
+}
+
+table=$mdir/mutants.tsv
+: > "$table.new"
+killed=0
+survived=0
+errors=0
+for name in "${names[@]}"; do
+	patch=harness/mutants/$name.patch
+	[ -f "$ROOT/$patch" ] || die "no mutant $patch"
+	what=$(header "$name" Mutant)
+	sl=$(header "$name" Flavour)
+	tests=$(header "$name" Tests)
+	[ -n "$what" ] && [ -n "$tests" ] && case "$sl" in y|n) true ;; *) false ;; esac ||
+		die "$patch: its header needs Mutant:, Flavour: y|n and Tests:"
+	base=$(baseline "$sl") || exit 1
+	flavor_dir=$mdir/ours
+	[ "$sl" = n ] && flavor_dir=$mdir/ours-nosleep
+	rm -f "$flavor_dir/results-check.tsv"
+	say "mutant $name (SLEEPABLE=$sl, tests: $tests): $what"
+	t0=$(date +%s)
+	MUTANT=$patch KERNEL=ours SLEEPABLE=$sl BUILD=$mdir COMPAT=0 REVIEW=0 \
+		MMUN_TESTS=$tests MMUN_TIMEOUT=${MMUN_MUTANT_TIMEOUT:-600} \
+		bash "$ROOT/harness/test.sh" check > "$mdir/runs/$name.log" 2>&1 || true
+	secs=$(( $(date +%s) - t0 ))
+	out=$mdir/runs/$name
+	if [ -s "$flavor_dir/results-check.tsv" ]; then
+		cp "$flavor_dir/results-check.tsv" "$out.tsv"
+		cp "$flavor_dir/console-check.log" "$out.console"
+		# The checks that passed on the baseline and fail here.
+		killer=$(awk -F'\t' 'NR == FNR { if ($3 == "PASS") ok[$1 "\t" $2] = 1; next }
+			$3 != "PASS" && ($1 "\t" $2) in ok { print $1 ": " $2; exit }' "$base" "$out.tsv")
+		n=$(awk -F'\t' 'NR == FNR { if ($3 == "PASS") ok[$1 "\t" $2] = 1; next }
+			$3 != "PASS" && ($1 "\t" $2) in ok { n++ } END { print n + 0 }' "$base" "$out.tsv")
+		if [ -n "$killer" ]; then
+			verdict=killed
+			killed=$((killed + 1))
+			[ "$n" -gt 1 ] && killer="$killer (and $((n - 1)) more)"
+		else
+			verdict=SURVIVED
+			killer="every check passed"
+			survived=$((survived + 1))
+		fi
+	else
+		verdict=ERROR
+		killer="no results: $(grep -m1 -E '^(error|series):' "$mdir/runs/$name.log" || echo "see $mdir/runs/$name.log")"
+		errors=$((errors + 1))
+	fi
+	printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$sl" "$verdict" "$killer" "$secs" "$what" >> "$table.new"
+	say "mutant $name: $verdict in ${secs}s: $killer"
+done
+mv "$table.new" "$table"
+
+echo
+awk -F'\t' '{ printf "%-22s %-3s %-9s %5ss  %s\n", $1, $2, $3, $5, $4 }' "$table" |
+	sed '1i mutant                 SL  verdict    time  the first check that failed'
+echo
+echo "mutants: $table; logs and results: $mdir/runs"
+echo "$killed killed, $survived survived, $errors did not apply or build"
+[ "$survived" = 0 ] && [ "$errors" = 0 ]

@@ -17,6 +17,11 @@
 # make check-debug     the same suites on debug kernels (KASAN, kmemleak,
 #                      DEBUG_VM, lockdep): any report fails the run
 # make compat          compile every in-tree user of the notifier interface
+# make mutants [M="a b"]
+#                      the mutation gate: each mutant of the core in
+#                      harness/mutants (or those named) built and run
+#                      against the suites that claim its area; a table of
+#                      what killed each; a survivor fails
 # make bench           the benchmarks on the stock and the patched kernel,
 #                      side by side: a table and a plot in $(BUILD)/bench
 # make results         RESULTS.md: the tables of the last runs in $(BUILD)
@@ -32,7 +37,9 @@
 #
 # Variables: KERNEL=ours|stock, SLEEPABLE=y|n, BUILD (build folder), CACHE (pristine tree
 # and ccache), MMUN_KVM=1 (KVM instead of TCG), MMUN_TIMEOUT (watchdog, s),
-# COMPAT=0 (no compile check of the users), REVIEW=0 (no review checks).
+# COMPAT=0 (no compile check of the users), REVIEW=0 (no review checks),
+# MMUN_TESTS=coll:prog,... (only these kselftest programs; "none": KUnit
+# alone), MMUN_MUTANT_TIMEOUT (watchdog of a mutant's guest, s).
 
 KERNEL ?= ours
 BUILD ?= $(CURDIR)/build
@@ -44,7 +51,7 @@ ifdef SLEEPABLE
 export SLEEPABLE
 endif
 
-.PHONY: all check check-debug compat bench demo export tree build deps results clean
+.PHONY: all check check-debug compat bench demo export tree build deps results clean mutants
 .PHONY: gitam edit refresh refresh-check
 
 all: demo export
@@ -61,6 +68,9 @@ check-debug:
 
 bench:
 	bash harness/bench.sh
+
+mutants: deps
+	bash harness/mutants.sh $(M)
 
 # Every in-tree user of the notifier interface, compiled against the tree.
 compat: tree

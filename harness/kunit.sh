@@ -152,7 +152,7 @@ else:
     res = report.Results()
     left = report.expected_warnings(lines, res)
     reports = [l for l in left if report.is_report(l)]
-    notes = ['expected WARNING: %s (%s)' % (r[1], r[3])
+    notes = ['%s (%s)' % (r[1], r[3])
              for r in res.rows if r[2] != 'PASS']
     if reports:
         notes.insert(0, '%d report lines, first: %s' % (len(reports),

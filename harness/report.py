@@ -76,7 +76,7 @@ BENIGN = re.compile(r'kmemleak: (Kernel memory leak detector initialized|'
 REPORT_END = re.compile(r'---\[ end trace|^(\[\s*\d+\.\d+\] )?={20,}$')
 KMEMLEAK_ENTRY = re.compile(r'unreferenced object (0x[0-9a-f]+) \(size (\d+)\)')
 TIMESTAMP = re.compile(r'^\[\s*\d+\.\d+\] ')
-EXPECT_BEGIN = re.compile(r'expect a WARNING(?: in ([\w.]+))?: (.+)$')
+EXPECT_BEGIN = re.compile(r'expect a WARNING(?: in ([\w./]+))?: (.+)$')
 EXPECT_END = 'end of expected WARNING'
 OOM_BEGIN = re.compile(r'expect an OOM kill: (.+)$')
 OOM_END = 'end of expected OOM kill'
@@ -329,8 +329,9 @@ def expected_warnings(lines, res):
     """Check the announced WARNINGs; return the lines without them.
 
     A window holds exactly one WARN (its "WARNING: CPU: .. at" banner), and
-    the function it announced ("expect a WARNING in FUNC: WHAT") is where
-    the WARN fired or a caller in its stack trace. Only that WARN's own
+    the function it announced ("expect a WARNING in FUNC: WHAT", FUNC one
+    name or several as "f/g") is where the WARN fired or a caller in its
+    stack trace. Only that WARN's own
     report, from its banner to its end-of-trace line, is taken out; every
     other report in the window (lockdep's "WARNING:" banners, KASAN, BUG)
     stays a report.
@@ -357,7 +358,8 @@ def expected_warnings(lines, res):
             status, note = 'FAIL', '%d WARNINGs' % len(warns)
         else:
             span = report_span(block, warns[0], re.compile(r'---\[ end trace'))
-            if where in symbols(block[span[0]:span[1]]):
+            # "f/g": the WARN is in f or g, as inlining decided.
+            if set(where.split('/')) & symbols(block[span[0]:span[1]]):
                 status, note = 'PASS', ''
             else:
                 status = 'FAIL'
@@ -628,6 +630,19 @@ def main():
                 f.write('\t'.join(r) + '\n')
     passed, failed, skipped = (res.count('PASS'), res.count('FAIL'),
                                res.count('SKIP'))
+    # The series' tests apart from the checks of its code.
+    print()
+    for what, pick in (('tests (KUnit, kselftests, harness)',
+                        lambda r: not r[0].startswith(('review', 'compat'))),
+                       ('review checks', lambda r: r[0].startswith('review')),
+                       ('compile check of the users',
+                        lambda r: r[0].startswith('compat'))):
+        rows = [r for r in res.rows if pick(r)]
+        if rows:
+            print('%-36s %d passed, %d failed, %d skipped' % (
+                what + ':', sum(r[2] == 'PASS' for r in rows),
+                sum(r[2] == 'FAIL' for r in rows),
+                sum(r[2] == 'SKIP' for r in rows)))
     print('\n%d passed, %d failed, %d skipped' % (passed, failed, skipped))
     return 1 if failed or skipped else 0
 

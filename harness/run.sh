@@ -36,6 +36,9 @@ fi
 
 append="console=ttyS0 panic=-1 oops=panic softlockup_panic=1"
 append+=" hugepages=16 mmun.mode=$mode ${MMUN_APPEND:-}"
+# SLUB's red zones, poisoning and sanity checks on every cache (check.config
+# has CONFIG_SLUB_DEBUG; KASAN does it better on a debug kernel).
+[ "$DEBUG" = 1 ] || append+=" slub_debug=FZP"
 # MMUN_TESTS=prog,prog: only these kselftest programs (collection:name,
 # or "none" for the KUnit suites alone), as make mutants asks.
 [ -n "${MMUN_TESTS:-}" ] && append+=" mmun.tests=$MMUN_TESTS"

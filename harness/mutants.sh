@@ -9,7 +9,8 @@
 # ("Flavour: y" or "n", CONFIG_MMU_NOTIFIER_SLEEPABLE) and the kselftest
 # programs of the suite that claims its area ("Tests:", as the guest's
 # mmun.tests=, "none" for the KUnit suites alone; KUnit runs at every
-# boot). The series with the mutant applied last is built in
+# boot); "Cases: PROGRAM CASE..." lines may narrow a program to the cases
+# (every variant of each) that claim it. The series with the mutant applied last is built in
 # $BUILD/mutants (incremental, with ccache) and those suites run in the
 # guest. A mutant is killed when a check that passed on the unmutated core
 # (the baseline: the last make check of that build in $BUILD) fails; a
@@ -61,6 +62,10 @@ for name in "${names[@]}"; do
 	what=$(header "$name" Mutant)
 	sl=$(header "$name" Flavour)
 	tests=$(header "$name" Tests)
+	# "Cases: PROGRAM CASE..." lines narrow a program to some cases.
+	cases=$(sed -n '/^---/q; s/^Cases: //p' "$ROOT/$patch" |
+		awk '{ s = $1 ":" $2; for (i = 3; i <= NF; i++) s = s "+" $i; print s }' |
+		paste -sd/ -)
 	[ -n "$what" ] && [ -n "$tests" ] && case "$sl" in y|n) true ;; *) false ;; esac ||
 		die "$patch: its header needs Mutant:, Flavour: y|n and Tests:"
 	base=$(baseline "$sl") || exit 1
@@ -70,7 +75,7 @@ for name in "${names[@]}"; do
 	say "mutant $name (SLEEPABLE=$sl, tests: $tests): $what"
 	t0=$(date +%s)
 	MUTANT=$patch KERNEL=ours SLEEPABLE=$sl BUILD=$mdir COMPAT=0 REVIEW=0 \
-		MMUN_TESTS=$tests MMUN_TIMEOUT=${MMUN_MUTANT_TIMEOUT:-600} \
+		MMUN_TESTS=$tests MMUN_CASES=$cases MMUN_TIMEOUT=${MMUN_MUTANT_TIMEOUT:-600} \
 		bash "$ROOT/harness/test.sh" check > "$mdir/runs/$name.log" 2>&1 || true
 	secs=$(( $(date +%s) - t0 ))
 	out=$mdir/runs/$name

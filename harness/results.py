@@ -9,6 +9,9 @@ with CONFIG_MMU_NOTIFIER_SLEEPABLE=y and =n, stock), a line a suite.
 Lifecycle: the exit and free times the lifecycle selftest printed in those
 runs. Benchmarks: BUILD/bench/bench.md of the last "make bench"; a section
 with nothing new in BUILD is kept from the RESULTS_MD it replaces.
+Mutants: the table of the last "make mutants" (BUILD/mutants/mutants.tsv),
+also written into the README beside RESULTS_MD between its "mutants"
+markers.
 """
 import datetime
 import os
@@ -144,6 +147,28 @@ def lifecycle(build):
     return '\n'.join(out)
 
 
+def mutants(build):
+    """The mutation gate's table: each mutant and the check that killed it."""
+    p = os.path.join(build, 'mutants', 'mutants.tsv')
+    if not os.path.exists(p):
+        return None
+    rows = [(l.split('\t') + [''] * 6)[:6]
+            for l in open(p).read().splitlines() if l.strip()]
+    killed = sum(r[2] == 'killed' for r in rows)
+    out = ['The last `make mutants` (%s): %d of %d mutants of the core '
+           'killed. Each is built with the series and run against the '
+           'suites that claim its area (KUnit always); it is killed by the '
+           'first check that passed on the unmutated core and fails on it.'
+           % (stamp(p), killed, len(rows)), '',
+           '| mutant | what it breaks | build | verdict | killed by | s |',
+           '| --- | --- | --- | --- | --- | ---: |']
+    for name, sl, verdict, killer, secs, what in rows:
+        out.append('| `%s` | %s | %s | %s | %s | %s |' % (
+            name, what, 'SLEEPABLE=' + sl, verdict,
+            killer.replace('|', '/'), secs))
+    return '\n'.join(out)
+
+
 def bench(build):
     p = os.path.join(build, 'bench', 'bench.md')
     if not os.path.exists(p):
@@ -162,7 +187,8 @@ def main():
     old = open(path).read() if os.path.exists(path) else ''
     sections = [('tests', 'Tests', tests),
                 ('lifecycle', 'Lifecycle figures', lifecycle),
-                ('bench', 'Benchmarks', bench)]
+                ('bench', 'Benchmarks', bench),
+                ('mutants', 'Mutation gate', mutants)]
     out = ['# Results', '',
            'The current tables, written by `make results` from the last '
            'runs in `build/` (`harness/results.py`); a section with no new '
@@ -173,6 +199,18 @@ def main():
         out += ['## ' + title, '', BEGIN % key, body, END % key, '']
     with open(path, 'w') as f:
         f.write('\n'.join(out))
+    # The README carries the mutation gate's table too.
+    readme = os.path.join(os.path.dirname(os.path.abspath(path)), 'README.md')
+    body = mutants(build)
+    if body and os.path.exists(readme):
+        text = open(readme).read()
+        new = re.sub(re.escape(BEGIN % 'mutants') + r'\n.*?\n' +
+                     re.escape(END % 'mutants'),
+                     lambda m: BEGIN % 'mutants' + '\n' + body + '\n' +
+                     END % 'mutants', text, flags=re.S)
+        if new != text:
+            with open(readme, 'w') as f:
+                f.write(new)
 
 
 if __name__ == '__main__':

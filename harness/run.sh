@@ -42,6 +42,8 @@ append+=" hugepages=16 mmun.mode=$mode ${MMUN_APPEND:-}"
 # MMUN_TESTS=prog,prog: only these kselftest programs (collection:name,
 # or "none" for the KUnit suites alone), as make mutants asks.
 [ -n "${MMUN_TESTS:-}" ] && append+=" mmun.tests=$MMUN_TESTS"
+# MMUN_CASES=prog:case+case/prog:case: only these cases of those programs.
+[ -n "${MMUN_CASES:-}" ] && append+=" mmun.cases=$MMUN_CASES"
 # The guest dumps its CPUs and tasks (sysrq l, t, w) 45 s before the
 # watchdog ends it.
 [ "$limit" -gt 90 ] && append+=" mmun.watchdog=$(( limit - 45 ))"

@@ -246,9 +246,10 @@ TEST_F(aging, reclaim_references)
 	       calls, young, swapped, n);
 	ASSERT_EQ(NULL, tmn_unpaired(&tmn_log_buf));
 	/*
-	 * Used by no one since, the pages age out and go to swap: each one
-	 * leaves the device first.
+	 * Used by no one since (MADV_COLD moves them to the inactive list),
+	 * the pages go to swap: each one leaves the device first.
 	 */
+	ASSERT_EQ(0, madvise(p, n * psize, MADV_COLD));
 	for (i = 0; i < 8 && !swapped; i++) {
 		memcg_reclaim("64M");
 		ASSERT_EQ(0, swapped_but_mirrored(self->fd, id, p, n, &swapped));

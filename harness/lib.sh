@@ -104,3 +104,29 @@ series_entries() {
 		fi
 	done < "$ROOT/series"
 }
+
+# series_stamp PRISTINE ENTRY...: what a tree of these series entries
+# depends on, as tree.sh records it in $SRC/.series-stamp.
+series_stamp() {
+	local pristine=$1 e
+	shift
+	{
+		echo "$pristine $KERNEL"
+		for e; do
+			echo "$e"
+			sha1sum < "$ROOT/$e"
+		done
+	} | sha1sum | cut -d' ' -f1
+}
+
+# check_stamp: what the results of a make check of $KERNEL belong to: the
+# tree of its series (without a mutant), the config fragments and the
+# guest's init. make mutants compares it with the baseline's.
+check_stamp() {
+	local entries
+	mapfile -t entries < <(series_entries "$KERNEL")
+	{
+		series_stamp "$(pristine_dir)" "${entries[@]}"
+		cat "$ROOT"/harness/*.config "$ROOT/harness/init" "$ROOT/harness/hmm.exclude"
+	} | sha1sum | cut -d' ' -f1
+}

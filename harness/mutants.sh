@@ -10,11 +10,14 @@
 # programs of the suite that claims its area ("Tests:", as the guest's
 # mmun.tests=, "none" for the KUnit suites alone; KUnit runs at every
 # boot); "Cases: PROGRAM CASE..." lines may narrow a program to the cases
-# (every variant of each) that claim it. The series with the mutant applied last is built in
-# $BUILD/mutants (incremental, with ccache) and those suites run in the
-# guest. A mutant is killed when a check that passed on the unmutated core
-# (the baseline: the last make check of that build in $BUILD) fails; a
-# mutant that survives, does not apply or does not build fails the run.
+# (every variant of each) that claim it; "Killed-by: REGEX" says which
+# check must be among those that fail. The series with the mutant applied
+# last is built in $BUILD/mutants (incremental, with ccache) and those
+# suites run in the guest. The unmutated core must pass everything first
+# (the baseline: the last make check of that build in $BUILD, of this very
+# tree, config and init, or one run here). A mutant is killed when any
+# check fails; one that survives, is killed by another check than its
+# Killed-by:, does not apply or does not build fails the run.
 #
 # Prints a table (mutant, build, verdict, the first check that failed,
 # seconds) and writes it to $BUILD/mutants/mutants.tsv, with each run's
@@ -34,17 +37,20 @@ fi
 
 header() { sed -n "s/^$2: //p;/^---/q" "$ROOT/harness/mutants/$1.patch" | head -n1; }
 
-# The baseline of a build: the checks of its last make check, all passed.
+# The baseline of a build: the checks of a make check of this tree, all
+# passed.
 baseline() {
 	local sl=$1 dir=$BUILD/ours
 	[ "$sl" = n ] && dir=$BUILD/ours-nosleep
-	local res=$dir/results-check.tsv
-	if [ ! -s "$res" ] || [ "$res" -ot "$BUILD/ours/src/.series-stamp" ]; then
+	local res=$dir/results-check.tsv want
+	want=$(check_stamp)
+	if [ ! -s "$res" ] || [ "$(cat "$dir/results-check.stamp" 2>/dev/null)" != "$want" ]; then
 		say "mutants: no baseline of SLEEPABLE=$sl for this tree: running make check of it"
 		KERNEL=ours SLEEPABLE=$sl COMPAT=0 REVIEW=0 bash "$ROOT/harness/test.sh" check \
 			> "$mdir/baseline-$sl.log" 2>&1 || true
 	fi
-	[ -s "$res" ] || die "no baseline results of SLEEPABLE=$sl: $mdir/baseline-$sl.log"
+	[ -s "$res" ] && [ "$(cat "$dir/results-check.stamp" 2>/dev/null)" = "$want" ] ||
+		die "no baseline results of SLEEPABLE=$sl: $mdir/baseline-$sl.log"
 	if awk -F'\t' '$3 != "PASS"' "$res" | grep -q .; then
 		die "the baseline of SLEEPABLE=$sl has checks that did not pass ($res): fix the suite first"
 	fi
@@ -69,6 +75,14 @@ for name in "${names[@]}"; do
 	[ -n "$what" ] && [ -n "$tests" ] && case "$sl" in y|n) true ;; *) false ;; esac ||
 		die "$patch: its header needs Mutant:, Flavour: y|n and Tests:"
 	base=$(baseline "$sl") || exit 1
+	# Every program named must be one the guest has: a typo would leave
+	# the mutant to KUnit alone.
+	list=${base%/*}/initramfs/kselftest/kselftest-list.txt
+	for t in ${tests//,/ }; do
+		[ "$t" = none ] || grep -qxF "$t" "$list" ||
+			die "$patch: Tests: $t is not a program of the guest ($list)"
+	done
+	expect=$(header "$name" Killed-by)
 	flavor_dir=$mdir/ours
 	[ "$sl" = n ] && flavor_dir=$mdir/ours-nosleep
 	rm -f "$flavor_dir/results-check.tsv"
@@ -82,12 +96,15 @@ for name in "${names[@]}"; do
 	if [ -s "$flavor_dir/results-check.tsv" ]; then
 		cp "$flavor_dir/results-check.tsv" "$out.tsv"
 		cp "$flavor_dir/console-check.log" "$out.console"
-		# The checks that passed on the baseline and fail here.
-		killer=$(awk -F'\t' 'NR == FNR { if ($3 == "PASS") ok[$1 "\t" $2] = 1; next }
-			$3 != "PASS" && ($1 "\t" $2) in ok { print $1 ": " $2; exit }' "$base" "$out.tsv")
-		n=$(awk -F'\t' 'NR == FNR { if ($3 == "PASS") ok[$1 "\t" $2] = 1; next }
-			$3 != "PASS" && ($1 "\t" $2) in ok { n++ } END { print n + 0 }' "$base" "$out.tsv")
-		if [ -n "$killer" ]; then
+		# Every check that did not pass: the baseline passed them all.
+		killer=$(awk -F'\t' '$3 != "PASS" { print $1 ": " $2; exit }' "$out.tsv")
+		n=$(awk -F'\t' '$3 != "PASS"' "$out.tsv" | wc -l)
+		if [ -n "$expect" ] && ! awk -F'\t' '$3 != "PASS" { print $1 ": " $2 }' "$out.tsv" |
+			grep -qE -- "$expect"; then
+			verdict=WRONG
+			killer="not by $expect but by $killer"
+			errors=$((errors + 1))
+		elif [ -n "$killer" ]; then
 			verdict=killed
 			killed=$((killed + 1))
 			[ "$n" -gt 1 ] && killer="$killer (and $((n - 1)) more)"
@@ -111,5 +128,5 @@ awk -F'\t' '{ printf "%-22s %-3s %-9s %5ss  %s\n", $1, $2, $3, $5, $4 }' "$table
 	sed '1i mutant                 SL  verdict    time  the first check that failed'
 echo
 echo "mutants: $table; logs and results: $mdir/runs"
-echo "$killed killed, $survived survived, $errors did not apply or build"
+echo "$killed killed, $survived survived, $errors did not apply, build or die as expected"
 [ "$survived" = 0 ] && [ "$errors" = 0 ]

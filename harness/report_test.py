@@ -168,14 +168,23 @@ class Report(unittest.TestCase):
             KUNIT_OK + self.EXPECTED % self.WARN.replace(' f+', ' g+') +
             INIT + kselftest(GOOD_PROGRAM) + DONE)
         self.assertEqual(rc, 1)
-        self.assertIn('the WARNING is in g, not in f or a caller', out)
+        self.assertIn('the WARNING is in g, not in f', out)
         self.assertIn('mm/x.c:2 g+0x1/0x2', out)
 
-    def test_expected_warning_in_a_caller_passes(self):
+    def test_expected_warning_below_the_function_fails(self):
+        # A WARN in something f calls is not f's: the banner must name f.
         warn = self.WARN.replace(' f+', ' helper+').replace(
-            'Call Trace:\n', 'Call Trace:\n[    1.6]  ? f+0x10/0x20\n')
-        rc, counts, out = self.run_report(
+            'Call Trace:\n', 'Call Trace:\n[    1.6]  f+0x10/0x20\n')
+        rc, _, out = self.run_report(
             KUNIT_OK + self.EXPECTED % warn + INIT +
+            kselftest(GOOD_PROGRAM) + DONE)
+        self.assertEqual(rc, 1)
+        self.assertIn('the WARNING is in helper, not in f', out)
+
+    def test_expected_warning_of_alternatives_passes(self):
+        rc, counts, out = self.run_report(
+            KUNIT_OK + (self.EXPECTED % self.WARN.replace(' f+', ' g.isra.0+'))
+            .replace('WARNING in f:', 'WARNING in h/g:') + INIT +
             kselftest(GOOD_PROGRAM) + DONE)
         self.assertEqual((rc, counts), (0, [8, 0, 0]), out)
 
@@ -419,6 +428,16 @@ MMUN-KMEMLEAK-END
                 kselftest(GOOD_PROGRAM) + DONE)
             self.assertEqual(rc, 1, line)
             self.assertIn(line, out)
+
+    def test_slow_run_that_finished_is_not_a_hang(self):
+        # The guest's own dump fired, the run still ended: that is a
+        # failure of its own, not a hang at poweroff.
+        rc, _, out = self.run_report(
+            KUNIT_OK + INIT + kselftest(GOOD_PROGRAM) +
+            "MMUN-WATCHDOG-DUMP after 855s\n" + DONE)
+        self.assertEqual(rc, 1)
+        self.assertIn('guest done before its watchdog dumped it', out)
+        self.assertNotIn('powered off', out)
 
     def test_hang_at_poweroff_fails(self):
         rc, _, out = self.run_report(

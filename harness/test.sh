@@ -39,6 +39,8 @@ phase() { say "$1 done in $(( $(date +%s) - t0 ))s"; }
 bash "$ROOT/harness/deps.sh"
 bash "$ROOT/harness/tree.sh"
 mkdir -p "$FLAVOR_DIR"
+# No results of an earlier run may outlive a run that stops short.
+rm -f "$FLAVOR_DIR/results-$mode.tsv" "$FLAVOR_DIR/results-$mode.stamp"
 # The report parser must see every way a run can fail before it is trusted.
 python3 "$ROOT/harness/report_test.py" "$SRC" > "$FLAVOR_DIR/report_test.log" 2>&1 ||
 	{ cat "$FLAVOR_DIR/report_test.log" >&2; die "harness/report_test.py failed"; }
@@ -108,6 +110,10 @@ manifest=$FLAVOR_DIR/manifest-$mode
 		done < "$FLAVOR_DIR/initramfs/kselftest/kselftest-list.txt"
 	fi
 } > "$manifest"
+# What these results belong to, for make mutants' baseline.
+if [ "$mode" = check ] && [ -z "${MUTANT:-}" ]; then
+	check_stamp > "$FLAVOR_DIR/results-check.stamp"
+fi
 # The report ends with the summary line: nothing may be printed after it.
 exec python3 "$ROOT/harness/report.py" "$SRC" "$FLAVOR_DIR/console-$mode.log" \
 	"$mode" "$FLAVOR_DIR/results-$mode.tsv" "$FLAVOR_DIR/compat-results.tsv" \

@@ -29,8 +29,7 @@ for e in "${entries[@]}"; do
 done
 
 # Everything the tree depends on, to skip the work when nothing changed.
-stamp=$( { echo "$pristine $KERNEL"; for e in "${entries[@]}"; do
-	echo "$e"; sha1sum < "$ROOT/$e"; done; } | sha1sum | cut -d' ' -f1)
+stamp=$(series_stamp "$pristine" "${entries[@]}")
 if [ -f "$SRC/.series-stamp" ] && [ "$(cat "$SRC/.series-stamp")" = "$stamp" ]; then
 	say "linux-$ver ($KERNEL): tree up to date, ${#entries[@]} series entries"
 	exit 0

@@ -111,7 +111,7 @@ manifest=$FLAVOR_DIR/manifest-$mode
 	fi
 } > "$manifest"
 # What these results belong to, for make mutants' baseline.
-if [ "$mode" = check ] && [ -z "${MUTANT:-}" ]; then
+if [ "$mode" = check ] && [ -z "${MUTANT:-}${MMUN_TESTS:-}${MMUN_CASES:-}" ]; then
 	check_stamp > "$FLAVOR_DIR/results-check.stamp"
 fi
 # The report ends with the summary line: nothing may be printed after it.

@@ -670,6 +670,7 @@ struct unreg {
 	int id;
 	int ret;
 	volatile bool done;
+	volatile bool held;
 	struct cg *cg;
 };
 
@@ -682,11 +683,14 @@ static void *unreg_thread(void *arg)
 	return NULL;
 }
 
+/* Reclaim until an invalidation of the notifier is held (and let go). */
 static void *reclaim_thread(void *arg)
 {
 	struct unreg *u = arg;
+	int i;
 
-	cg_set(u->cg, "memory.reclaim", "16M");
+	for (i = 0; i < 20 && !u->held; i++)
+		cg_set(u->cg, "memory.reclaim", "16M");
 	return NULL;
 }
 
@@ -724,6 +728,11 @@ TEST_F_TIMEOUT(lifecycle, unregister_waits_for_rmap_walk, 60)
 	ASSERT_EQ(0, tmn_mirror(self->fd, u.id, c.buf, NPAGES, false));
 
 	ASSERT_EQ(0, pthread_create(&reclaim, NULL, reclaim_thread, &u));
+	u.held = wait_held(self->fd, u.id, 1);
+	if (!u.held) {
+		u.held = true;
+		pthread_join(reclaim, NULL);
+	}
 	ASSERT_TRUE(wait_held(self->fd, u.id, 1))
 		TH_LOG("reclaim's unmap never reached the notifier");
 	ASSERT_EQ(0, pthread_create(&unreg, NULL, unreg_thread, &u));

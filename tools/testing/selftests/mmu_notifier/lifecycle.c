@@ -689,7 +689,7 @@ static void *reclaim_thread(void *arg)
 	struct unreg *u = arg;
 	int i;
 
-	for (i = 0; i < 20 && !u->held; i++)
+	for (i = 0; i < 100 && !u->held; i++)
 		cg_set(u->cg, "memory.reclaim", "16M");
 	return NULL;
 }
@@ -702,13 +702,13 @@ static void *reclaim_thread(void *arg)
  * driver free the notifier. (An unlink without the lock sweep returns
  * while the start is still running.)
  */
-TEST_F_TIMEOUT(lifecycle, unregister_waits_for_rmap_walk, 60)
+TEST_F_TIMEOUT(lifecycle, unregister_waits_for_rmap_walk, 180)
 {
 	struct child c = { .len = self->len, .seed = 12 };
 	struct unreg u = { .fd = self->fd };
 	pthread_t reclaim, unreg;
 	struct cg cg;
-	int mfd;
+	int mfd, i;
 
 	if (cg_make(&cg, "unreg"))
 		SKIP(return, "no memory cgroup: %s", strerror(errno));
@@ -728,7 +728,9 @@ TEST_F_TIMEOUT(lifecycle, unregister_waits_for_rmap_walk, 60)
 	ASSERT_EQ(0, tmn_mirror(self->fd, u.id, c.buf, NPAGES, false));
 
 	ASSERT_EQ(0, pthread_create(&reclaim, NULL, reclaim_thread, &u));
-	u.held = wait_held(self->fd, u.id, 1);
+	/* Reclaim may take a while to get to the pages, under emulation. */
+	for (i = 0; i < 9 && !u.held; i++)
+		u.held = wait_held(self->fd, u.id, 1);
 	if (!u.held) {
 		u.held = true;
 		pthread_join(reclaim, NULL);

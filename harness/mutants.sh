@@ -20,7 +20,8 @@
 # Killed-by:, does not apply or does not build fails the run.
 #
 # Prints a table (mutant, build, verdict, the first check that failed,
-# seconds) and writes it to $BUILD/mutants/mutants.tsv, with each run's
+# seconds) and writes it to $BUILD/mutants/mutants.tsv (a run of some
+# mutants keeps the rows of the others), with each run's
 # log and results beside it. Ends with "N killed, N survived, N did not
 # apply or build".
 
@@ -121,6 +122,12 @@ for name in "${names[@]}"; do
 	printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$sl" "$verdict" "$killer" "$secs" "$what" >> "$table.new"
 	say "mutant $name: $verdict in ${secs}s: $killer"
 done
+# A run of some mutants keeps the last rows of the others.
+if [ -f "$table" ]; then
+	awk -F'\t' 'NR == FNR { ran[$1] = 1; next } !($1 in ran)' "$table.new" "$table" > "$table.old"
+	sort -o "$table.new" "$table.new" "$table.old"
+	rm -f "$table.old"
+fi
 mv "$table.new" "$table"
 
 echo

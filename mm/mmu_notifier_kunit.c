@@ -974,12 +974,16 @@ static void mnt_interval_remove_stops_callbacks(struct kunit *test)
 	mmput(mm);
 }
 
+static int mnt_read_begin_fn(void *data);
+
 static void mnt_interval_insert_during_invalidation(struct kunit *test)
 {
 	struct mm_struct *mm = mnt_mm(test);
 	struct mnt_isub *s = mnt_interval(test, mm, 0x100000, 0x10000);
 	struct mnt_isub *late = kunit_kzalloc(test, sizeof(*late), GFP_KERNEL);
+	struct mnt_thread t = { .mm = mm };
 	struct mmu_notifier_range range;
+	struct task_struct *task;
 	unsigned long seq;
 
 	KUNIT_ASSERT_NOT_NULL(test, late);
@@ -994,8 +998,22 @@ static void mnt_interval_insert_during_invalidation(struct kunit *test)
 							    0x100000, 0x10000,
 							    &mnt_interval_ops),
 			0);
+	/* A read of it waits for the invalidation in flight to end. */
+	t.isub = &late->isub;
+	init_completion(&t.done);
+	task = kthread_run(mnt_read_begin_fn, &t, "mnt_late_read");
+	KUNIT_EXPECT_FALSE(test, IS_ERR(task));
+	if (!IS_ERR(task))
+		KUNIT_EXPECT_EQ_MSG(test,
+				    wait_for_completion_timeout(&t.done, HZ / 2),
+				    0, "a read began during the invalidation");
 	mmu_notifier_invalidate_range_end(&range);
 	mmap_write_unlock(mm);
+	if (!IS_ERR(task)) {
+		wait_for_completion(&t.done);
+		KUNIT_EXPECT_FALSE(test, mmu_interval_read_retry(&late->isub,
+								 t.seq));
+	}
 	/* It was not told of the invalidation in flight when it came... */
 	KUNIT_EXPECT_EQ(test, late->calls, 0);
 	KUNIT_EXPECT_EQ(test, s->calls, 1);

@@ -25,6 +25,7 @@
 #include <time.h>
 #include <linux/falloc.h>
 #include <sys/mount.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 
 #include "../kselftest_harness.h"
@@ -690,7 +691,7 @@ static void *reclaim_thread(void *arg)
 	int i;
 
 	for (i = 0; i < 100 && !u->held; i++)
-		cg_set(u->cg, "memory.reclaim", "16M");
+		cg_set(u->cg, "memory.reclaim", "1M");
 	return NULL;
 }
 
@@ -707,8 +708,9 @@ TEST_F_TIMEOUT(lifecycle, unregister_waits_for_rmap_walk, 180)
 	struct child c = { .len = self->len, .seed = 12 };
 	struct unreg u = { .fd = self->fd };
 	pthread_t reclaim, unreg;
+	struct iovec iov;
 	struct cg cg;
-	int mfd, i;
+	int mfd, pidfd, i;
 
 	if (cg_make(&cg, "unreg"))
 		SKIP(return, "no memory cgroup: %s", strerror(errno));
@@ -719,6 +721,7 @@ TEST_F_TIMEOUT(lifecycle, unregister_waits_for_rmap_walk, 180)
 	c.buf = mmap(NULL, self->len, PROT_READ | PROT_WRITE, MAP_SHARED, mfd,
 		     0);
 	ASSERT_NE(MAP_FAILED, c.buf);
+	iov = (struct iovec){ .iov_base = c.buf, .iov_len = self->len };
 	c.cg = &cg;
 	/* The child's pages of the file are the cgroup's. */
 	ASSERT_EQ(0, child_start(&c));
@@ -726,6 +729,13 @@ TEST_F_TIMEOUT(lifecycle, unregister_waits_for_rmap_walk, 180)
 	u.id = tmn_reg(self->fd, TMN_PLAIN, TMN_HOLD_START, c.buf, self->len);
 	ASSERT_GE(u.id, 0);
 	ASSERT_EQ(0, tmn_mirror(self->fd, u.id, c.buf, NPAGES, false));
+	/* Cold pages: the first reclaim takes them (and holds the walk). */
+	pidfd = syscall(__NR_pidfd_open, c.pid, 0);
+	ASSERT_GE(pidfd, 0);
+	ASSERT_EQ(self->len, syscall(__NR_process_madvise, pidfd, &iov, 1,
+				     MADV_COLD, 0))
+		TH_LOG("process_madvise: %s", strerror(errno));
+	close(pidfd);
 
 	ASSERT_EQ(0, pthread_create(&reclaim, NULL, reclaim_thread, &u));
 	/* Reclaim may take a while to get to the pages, under emulation. */

@@ -52,7 +52,8 @@ baseline() {
 	fi
 	[ -s "$res" ] && [ "$(cat "$dir/results-check.stamp" 2>/dev/null)" = "$want" ] ||
 		die "no baseline results of SLEEPABLE=$sl: $mdir/baseline-$sl.log"
-	if awk -F'\t' '$3 != "PASS"' "$res" | grep -q .; then
+	# The review and compile checks are not the suites' business here.
+	if awk -F'\t' '$3 != "PASS" && $1 !~ /^(review|compat)/' "$res" | grep -q .; then
 		die "the baseline of SLEEPABLE=$sl has checks that did not pass ($res): fix the suite first"
 	fi
 	echo "$res"

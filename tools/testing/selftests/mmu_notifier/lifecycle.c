@@ -670,8 +670,8 @@ struct unreg {
 	int fd;
 	int id;
 	int ret;
-	volatile bool done;
-	volatile bool held;
+	bool done;	/* __atomic: the threads poll them */
+	bool held;
 	struct cg *cg;
 };
 
@@ -680,7 +680,7 @@ static void *unreg_thread(void *arg)
 	struct unreg *u = arg;
 
 	u->ret = tmn_unreg(u->fd, u->id);
-	u->done = true;
+	__atomic_store_n(&u->done, true, __ATOMIC_RELEASE);
 	return NULL;
 }
 
@@ -690,7 +690,7 @@ static void *reclaim_thread(void *arg)
 	struct unreg *u = arg;
 	int i;
 
-	for (i = 0; i < 100 && !u->held; i++)
+	for (i = 0; i < 100 && !__atomic_load_n(&u->held, __ATOMIC_ACQUIRE); i++)
 		cg_set(u->cg, "memory.reclaim", "1M");
 	return NULL;
 }
@@ -711,6 +711,7 @@ TEST_F_TIMEOUT(lifecycle, unregister_waits_for_rmap_walk, 180)
 	struct iovec iov;
 	struct cg cg;
 	int mfd, pidfd, i;
+	bool done;
 
 	if (cg_make(&cg, "unreg"))
 		SKIP(return, "no memory cgroup: %s", strerror(errno));
@@ -740,18 +741,20 @@ TEST_F_TIMEOUT(lifecycle, unregister_waits_for_rmap_walk, 180)
 	ASSERT_EQ(0, pthread_create(&reclaim, NULL, reclaim_thread, &u));
 	/* Reclaim may take a while to get to the pages, under emulation. */
 	for (i = 0; i < 9 && !u.held; i++)
-		u.held = wait_held(self->fd, u.id, 1);
+		__atomic_store_n(&u.held, wait_held(self->fd, u.id, 1),
+				 __ATOMIC_RELEASE);
 	if (!u.held) {
-		u.held = true;
+		__atomic_store_n(&u.held, true, __ATOMIC_RELEASE);
 		pthread_join(reclaim, NULL);
 	}
 	ASSERT_TRUE(wait_held(self->fd, u.id, 1))
 		TH_LOG("reclaim's unmap never reached the notifier");
 	ASSERT_EQ(0, pthread_create(&unreg, NULL, unreg_thread, &u));
 	usleep(500000);
-	EXPECT_FALSE(u.done)
+	done = __atomic_load_n(&u.done, __ATOMIC_ACQUIRE);
+	EXPECT_FALSE(done)
 		TH_LOG("unregister returned while an invalidation of the notifier ran");
-	if (!u.done)
+	if (!done)
 		ASSERT_EQ(0, open_gate(self->fd, u.id));
 	ASSERT_EQ(0, pthread_join(unreg, NULL));
 	ASSERT_EQ(0, pthread_join(reclaim, NULL));

@@ -584,7 +584,7 @@ TEST_F_TIMEOUT(stress, register_interrupted, 600)
 	ASSERT_EQ(0, tmn_write_file("/proc/sys/vm/max_map_count", max_map));
 	ksft_print_msg("register on %d VMAs, %d anon_vmas: %.1f ms uninterrupted\n",
 		       vmas, distinct == vmas ? vmas : distinct + 1, full);
-	ksft_print_msg("SIGUSR1 at 20, 50, 75 %%, SIGKILL at 50 %%: -EINTR after %.2f, %.2f, %.2f, %.2f ms",
+	ksft_print_msg("signals at 20, 50, 75, 50 %%: -EINTR after %.2f, %.2f, %.2f, %.2f ms",
 		       lat[0], lat[1], lat[2], lat[3]);
 	printf(" (%d, %d, %d, %d shots)\n", tries[0], tries[1], tries[2], tries[3]);
 }

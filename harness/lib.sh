@@ -120,13 +120,16 @@ series_stamp() {
 }
 
 # check_stamp: what the results of a make check of $KERNEL belong to: the
-# tree of its series (without a mutant), the config fragments and the
-# guest's init. make mutants compares it with the baseline's.
+# tree of its series (without a mutant), the config fragments, the
+# guest's init, the scripts that build, boot and judge it, and the knobs
+# of the guest. make mutants compares it with the baseline's.
 check_stamp() {
 	local entries
 	mapfile -t entries < <(series_entries "$KERNEL")
 	{
 		series_stamp "$(pristine_dir)" "${entries[@]}"
-		cat "$ROOT"/harness/*.config "$ROOT/harness/init" "$ROOT/harness/hmm.exclude"
+		cat "$ROOT"/harness/*.config "$ROOT/harness/init" "$ROOT/harness/hmm.exclude" \
+			"$ROOT"/harness/{lib,build,run,test}.sh "$ROOT/harness/report.py"
+		echo "${MMUN_KVM:-} ${MMUN_APPEND:-} ${MMUN_TIMEOUT:-} ${MMUN_NODE_MEM:-}"
 	} | sha1sum | cut -d' ' -f1
 }

@@ -36,11 +36,17 @@ mode=${1:-check}
 t0=$(date +%s)
 phase() { say "$1 done in $(( $(date +%s) - t0 ))s"; }
 
+# No results of an earlier run may outlive a run that stops short.
+mkdir -p "$FLAVOR_DIR"
+rm -f "$FLAVOR_DIR/results-$mode.tsv" "$FLAVOR_DIR/results-$mode.stamp"
 bash "$ROOT/harness/deps.sh"
 bash "$ROOT/harness/tree.sh"
-mkdir -p "$FLAVOR_DIR"
-# No results of an earlier run may outlive a run that stops short.
-rm -f "$FLAVOR_DIR/results-$mode.tsv" "$FLAVOR_DIR/results-$mode.stamp"
+# What these results will belong to, taken before the run: an edit made
+# meanwhile leaves them unstamped.
+stamp=
+if [ "$mode" = check ] && [ -z "${MUTANT:-}${MMUN_TESTS:-}${MMUN_CASES:-}" ]; then
+	stamp=$(check_stamp)
+fi
 # The report parser must see every way a run can fail before it is trusted.
 python3 "$ROOT/harness/report_test.py" "$SRC" > "$FLAVOR_DIR/report_test.log" 2>&1 ||
 	{ cat "$FLAVOR_DIR/report_test.log" >&2; die "harness/report_test.py failed"; }
@@ -111,8 +117,8 @@ manifest=$FLAVOR_DIR/manifest-$mode
 	fi
 } > "$manifest"
 # What these results belong to, for make mutants' baseline.
-if [ "$mode" = check ] && [ -z "${MUTANT:-}${MMUN_TESTS:-}${MMUN_CASES:-}" ]; then
-	check_stamp > "$FLAVOR_DIR/results-check.stamp"
+if [ -n "$stamp" ] && [ "$(check_stamp)" = "$stamp" ]; then
+	echo "$stamp" > "$FLAVOR_DIR/results-check.stamp"
 fi
 # The report ends with the summary line: nothing may be printed after it.
 exec python3 "$ROOT/harness/report.py" "$SRC" "$FLAVOR_DIR/console-$mode.log" \

@@ -759,6 +759,8 @@ TEST_F_TIMEOUT(lifecycle, unregister_waits_for_rmap_walk, 180)
 	ASSERT_EQ(0, pthread_join(unreg, NULL));
 	ASSERT_EQ(0, pthread_join(reclaim, NULL));
 	EXPECT_EQ(1, u.ret) TH_LOG("->release ran %d times", u.ret);
+	ASSERT_EQ(0, kill(c.pid, SIGKILL));
+	ASSERT_EQ(c.pid, waitpid(c.pid, &i, 0));
 	munmap(c.buf, self->len);
 	close(mfd);
 	cg_remove(&cg);

@@ -549,14 +549,15 @@ TEST_F_TIMEOUT(stress, register_interrupted, 600)
 			lat[i] = now_ms() - t0;
 			close(res[0]);
 			ASSERT_EQ(child, waitpid(child, &status, 0));
-			if (sig == SIGKILL) {
-				ASSERT_EQ(0, n);
+			if (sig == SIGKILL && n == 0) {
 				ASSERT_TRUE(WIFSIGNALED(status));
 				/* Killed in the sweep: nothing registered. */
 				ret = tmn_status(fd, 0, &st) == -EINVAL ? -EINTR : 0;
 			} else {
+				/* A SIGKILL may still come after the report. */
 				ASSERT_EQ(sizeof(ret), n);
-				ASSERT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status));
+				ASSERT_TRUE(sig == SIGKILL ||
+					    (WIFEXITED(status) && !WEXITSTATUS(status)));
 			}
 			if (ret == -EINTR) {
 				/* Nothing was registered: no notifier 0. */

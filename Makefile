@@ -17,7 +17,7 @@
 # make check-debug     the same suites on debug kernels (KASAN, kmemleak,
 #                      DEBUG_VM, lockdep): any report fails the run
 # make compat          compile every in-tree user of the notifier interface
-# make mutants [M="a b"]
+# make mutants [MUTANTS="a b"]
 #                      the mutation gate: each mutant of the core in
 #                      harness/mutants (or those named) built and run
 #                      against the suites that claim its area; a table of
@@ -70,7 +70,7 @@ bench:
 	bash harness/bench.sh
 
 mutants: deps
-	bash harness/mutants.sh $(M)
+	bash harness/mutants.sh $(MUTANTS)
 
 # Every in-tree user of the notifier interface, compiled against the tree.
 compat: tree

@@ -155,11 +155,14 @@ def mutants(build):
     rows = [(l.split('\t') + [''] * 6)[:6]
             for l in open(p).read().splitlines() if l.strip()]
     killed = sum(r[2] == 'killed' for r in rows)
-    out = ['The last `make mutants` (%s): %d of %d mutants of the core '
-           'killed. Each is built with the series and run against the '
-           'suites that claim its area (KUnit always); it is killed by the '
-           'first check that passed on the unmutated core and fails on it.'
-           % (stamp(p), killed, len(rows)), '',
+    here = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'mutants')
+    total = len([f for f in os.listdir(here) if f.endswith('.patch')])
+    out = ['The last `make mutants` (%s): %d of the %d mutants in this table '
+           'killed (%d mutants in `harness/mutants`). Each is built with the '
+           'series and run against the suites that claim its area (KUnit '
+           'always), once the unmutated core passed every check; it is '
+           'killed by a test that fails on it (the first is named).'
+           % (stamp(p), killed, len(rows), total), '',
            '| mutant | what it breaks | build | verdict | killed by | s |',
            '| --- | --- | --- | --- | --- | ---: |']
     for name, sl, verdict, killer, secs, what in rows:

@@ -8,9 +8,13 @@
 
 [ -f "$SRC/Makefile" ] || die "$SRC is missing: run harness/tree.sh first"
 mkdir -p "$OBJ"
-kmake() { make -s -C "$SRC" O="$OBJ" CC="ccache gcc" HOSTCC="ccache gcc" -j"$JOBS" "$@"; }
+kmake() {
+	make -s -C "$SRC" O="$OBJ" ARCH="$ARCH" CROSS_COMPILE="$CROSS_COMPILE" \
+		CC="ccache ${CROSS_COMPILE}gcc" HOSTCC="ccache gcc" -j"$JOBS" "$@"
+}
 
-# Fragments: the harness's own, then each selftest collection's "config".
+# Fragments: the harness's own, then each selftest collection's "config",
+# and last the architecture's (it turns off what the architecture lacks).
 # A benchmark kernel (BENCH=1) gets the same base and bench.config instead,
 # alike for both flavours: no debugging, no test frameworks.
 if [ "${BENCH:-0}" = 1 ]; then
@@ -30,9 +34,10 @@ elif [ "$KERNEL" = ours ]; then
 fi
 # The debug kernel of "make check-debug": KASAN, kmemleak, DEBUG_VM.
 [ "$DEBUG" = 1 ] && fragments+=("$ROOT/harness/debug.config")
+fragments+=("$ROOT/harness/$ARCH.config")
 [ -n "${EXTRA_CONFIG:-}" ] && fragments+=("$EXTRA_CONFIG")
 
-say "configuring ($FLAVOR): tinyconfig + ${fragments[*]##*/}"
+say "configuring ($FLAVOR, $ARCH): tinyconfig + ${fragments[*]##*/}"
 kmake tinyconfig >/dev/null
 "$SRC/scripts/kconfig/merge_config.sh" -m -O "$OBJ" "$OBJ/.config" "${fragments[@]}" \
 	> "$FLAVOR_DIR/merge_config.log" 2>&1 || die "merge_config failed: $FLAVOR_DIR/merge_config.log"
@@ -65,7 +70,7 @@ done
 [ "$missing" = 0 ] || die "the config fragments could not be satisfied (a typo or a missing dependency)"
 
 say "building the kernel ($FLAVOR) with $JOBS jobs"
-kmake bzImage modules
+kmake "$KIMAGE_TARGET" modules
 kmake headers_install >/dev/null
 rel=$(cat "$OBJ/include/config/kernel.release")
 
@@ -79,7 +84,7 @@ kmake modules_install INSTALL_MOD_PATH="$root" INSTALL_MOD_STRIP=1 >/dev/null
 say "building the selftests ($FLAVOR)"
 ks=$root/kselftest
 LDFLAGS=-static make -s -C "$SRC/tools/testing/selftests" O="$OBJ" \
-	TARGETS=mmu_notifier INSTALL_PATH="$ks" install >/dev/null
+	ARCH="$ARCH" CROSS_COMPILE="$CROSS_COMPILE" TARGETS=mmu_notifier INSTALL_PATH="$ks" install >/dev/null
 # The upstream HMM selftest: only hmm-tests of the mm collection, with the
 # flags of its Makefile; the guest loads test_hmm the way test_hmm.sh does.
 # A kernel without test_hmm (SLEEPABLE=n) leaves it out, and the guest
@@ -87,7 +92,7 @@ LDFLAGS=-static make -s -C "$SRC/tools/testing/selftests" O="$OBJ" \
 if grep -q '^CONFIG_TEST_HMM=' "$OBJ/.config"; then
 	mkdir -p "$ks/mm"
 	st=$SRC/tools/testing/selftests
-	gcc -static -Wall -O2 -U_FORTIFY_SOURCE -D_GNU_SOURCE= -I "$SRC" \
+	"${CROSS_COMPILE}gcc" -static -Wall -O2 -U_FORTIFY_SOURCE -D_GNU_SOURCE= -I "$SRC" \
 		-isystem "$OBJ/usr/include" -isystem "$SRC/tools/include/uapi" \
 		-o "$ks/mm/hmm-tests" "$st/mm/hmm-tests.c" -lrt -lpthread -lm
 	cp "$st/mm/settings" "$ks/mm/settings"
@@ -102,10 +107,16 @@ else
 	# fails its report ("no suite left out of this kernel").
 	echo "hmm-tests: this kernel's config has no CONFIG_TEST_HMM" > "$root/etc/left-out"
 fi
-gcc -static -Wall -O2 -o "$root/usr/bin/timeout" "$ROOT/harness/timeout.c"
+"${CROSS_COMPILE}gcc" -static -Wall -O2 -o "$root/usr/bin/timeout" "$ROOT/harness/timeout.c"
 
-# busybox, the init script and the harness's exclusions.
-cp /bin/busybox "$root/bin/busybox"
+# busybox, the init script and the harness's exclusions. The arm64 guest
+# gets the arm64 build of the same Debian package (deps.sh arm64 fetches
+# it), so the host's busybox lists the applets of both.
+if [ "$ARCH" = arm64 ]; then
+	cp "$CACHE/arm64/busybox" "$root/bin/busybox"
+else
+	cp /bin/busybox "$root/bin/busybox"
+fi
 for applet in $(/bin/busybox --list-full); do
 	[ -e "$root/$applet" ] || ln -s /bin/busybox "$root/$applet"
 done
@@ -114,5 +125,5 @@ grep -v '^#' "$ROOT/harness/hmm.exclude" | awk 'NF {print $1, $2}' > "$root/etc/
 echo "$FLAVOR" > "$root/etc/flavor"
 
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) > "$FLAVOR_DIR/initramfs.cpio"
-cp "$OBJ/arch/x86/boot/bzImage" "$FLAVOR_DIR/bzImage"
-say "built linux $rel ($FLAVOR): $FLAVOR_DIR/bzImage, initramfs $(du -h "$FLAVOR_DIR/initramfs.cpio" | cut -f1)"
+cp "$OBJ/$KIMAGE_PATH" "$FLAVOR_DIR/$KIMAGE"
+say "built linux $rel ($FLAVOR): $FLAVOR_DIR/$KIMAGE, initramfs $(du -h "$FLAVOR_DIR/initramfs.cpio" | cut -f1)"

@@ -6,6 +6,9 @@
 # SLEEPABLE y (default) or n: CONFIG_MMU_NOTIFIER_SLEEPABLE of "ours"
 # DEBUG    1: the debug kernel of "make check-debug" (debug.config: KASAN,
 #          kmemleak, DEBUG_VM), built in $BUILD/<flavour>-debug
+# ARCH     x86_64 (default) or arm64: the guest's architecture; arm64 is
+#          cross-built with Debian's gcc-aarch64-linux-gnu and boots under
+#          qemu-system-aarch64, in $BUILD/<flavour>-arm64
 # BUILD    build folder (default: build/ in the repository)
 # CACHE    where the pristine tree and ccache live, outside git
 #          (default: $XDG_CACHE_HOME/mmu-notifier or ~/.cache/mmu-notifier)
@@ -37,6 +40,19 @@ case "$DEBUG" in
 1) FLAVOR=$FLAVOR-debug ;;
 *) echo "harness: DEBUG must be 0 or 1, not '$DEBUG'" >&2; exit 2 ;;
 esac
+# The guest's architecture. ARCH is also kbuild's variable: every make of
+# the kernel below is given ARCH and CROSS_COMPILE explicitly.
+ARCH=${ARCH:-x86_64}
+case "$ARCH" in
+x86_64|x86) ARCH=x86_64 CROSS_COMPILE= KIMAGE=bzImage KIMAGE_PATH=arch/x86/boot/bzImage ;;
+arm64|aarch64) ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- KIMAGE=Image
+	       KIMAGE_PATH=arch/arm64/boot/Image FLAVOR=$FLAVOR-arm64 ;;
+*) echo "harness: ARCH must be x86_64 or arm64, not '$ARCH'" >&2; exit 2 ;;
+esac
+export ARCH CROSS_COMPILE
+# The kernel image: kbuild's target, where it lands, the name the harness
+# keeps it under in $FLAVOR_DIR.
+KIMAGE_TARGET=${KIMAGE_PATH##*/}
 TREE_DIR=$BUILD/$KERNEL
 SRC=$TREE_DIR/src
 FLAVOR_DIR=$BUILD/$FLAVOR
@@ -130,6 +146,6 @@ check_stamp() {
 		series_stamp "$(pristine_dir)" "${entries[@]}"
 		cat "$ROOT"/harness/*.config "$ROOT/harness/init" "$ROOT/harness/hmm.exclude" \
 			"$ROOT"/harness/{lib,build,run,test}.sh "$ROOT/harness/report.py"
-		echo "${MMUN_KVM:-} ${MMUN_APPEND:-} ${MMUN_TIMEOUT:-} ${MMUN_NODE_MEM:-}"
+		echo "${MMUN_KVM:-} ${MMUN_APPEND:-} ${MMUN_TIMEOUT:-} ${MMUN_NODE_MEM:-} $ARCH"
 	} | sha1sum | cut -d' ' -f1
 }

@@ -9,7 +9,8 @@
 # ("Flavour: y" or "n", CONFIG_MMU_NOTIFIER_SLEEPABLE) and the kselftest
 # programs of the suite that claims its area ("Tests:", as the guest's
 # mmun.tests=, "none" for the KUnit suites alone; KUnit runs at every
-# boot); "Cases: PROGRAM CASE..." lines may narrow a program to the cases
+# boot); "Arch: arm64" runs it in the arm64 guest (default: x86_64);
+# "Cases: PROGRAM CASE..." lines may narrow a program to the cases
 # (every variant of each) that claim it; "Killed-by: REGEX" says which
 # check must be among those that fail. The series with the mutant applied
 # last is built in $BUILD/mutants (incremental, with ccache) and those
@@ -36,22 +37,29 @@ else
 fi
 [ "${#names[@]}" -gt 0 ] || die "no mutants in harness/mutants"
 
+# flavor_of SLEEPABLE ARCH: the flavour folder of ours, as lib.sh names it.
+flavor_of() {
+	local f=ours
+	[ "$1" = n ] && f=$f-nosleep
+	[ "$2" = arm64 ] && f=$f-arm64
+	echo "$f"
+}
+
 header() { sed -n "s/^$2: //p;/^---/q" "$ROOT/harness/mutants/$1.patch" | head -n1; }
 
 # The baseline of a build: the checks of a make check of this tree, all
 # passed.
 baseline() {
-	local sl=$1 dir=$BUILD/ours
-	[ "$sl" = n ] && dir=$BUILD/ours-nosleep
+	local sl=$1 arch=$2 dir=$BUILD/$(flavor_of "$1" "$2")
 	local res=$dir/results-check.tsv want
-	want=$(check_stamp)
+	want=$(ARCH=$arch; check_stamp)
 	if [ ! -s "$res" ] || [ "$(cat "$dir/results-check.stamp" 2>/dev/null)" != "$want" ]; then
-		say "mutants: no baseline of SLEEPABLE=$sl for this tree: running make check of it"
-		KERNEL=ours SLEEPABLE=$sl COMPAT=0 REVIEW=0 bash "$ROOT/harness/test.sh" check \
-			> "$mdir/baseline-$sl.log" 2>&1 || true
+		say "mutants: no baseline of SLEEPABLE=$sl ARCH=$arch for this tree: running make check of it"
+		KERNEL=ours SLEEPABLE=$sl ARCH=$arch COMPAT=0 REVIEW=0 bash "$ROOT/harness/test.sh" check \
+			> "$mdir/baseline-$sl-$arch.log" 2>&1 || true
 	fi
 	[ -s "$res" ] && [ "$(cat "$dir/results-check.stamp" 2>/dev/null)" = "$want" ] ||
-		die "no baseline results of SLEEPABLE=$sl: $mdir/baseline-$sl.log"
+		die "no baseline results of SLEEPABLE=$sl ARCH=$arch: $mdir/baseline-$sl-$arch.log"
 	# The review and compile checks are not the suites' business here.
 	# (awk decides alone: grep -q would leave it to SIGPIPE, and pipefail
 	# would make a long failure list pass.)
@@ -71,6 +79,9 @@ for name in "${names[@]}"; do
 	[ -f "$ROOT/$patch" ] || die "no mutant $patch"
 	what=$(header "$name" Mutant)
 	sl=$(header "$name" Flavour)
+	arch=$(header "$name" Arch)
+	arch=${arch:-x86_64}
+	case "$arch" in x86_64|arm64) ;; *) die "$patch: Arch: must be x86_64 or arm64" ;; esac
 	tests=$(header "$name" Tests)
 	# "Cases: PROGRAM CASE..." lines narrow a program to some cases.
 	cases=$(sed -n '/^---/q; s/^Cases: //p' "$ROOT/$patch" |
@@ -78,7 +89,7 @@ for name in "${names[@]}"; do
 		paste -sd/ -)
 	[ -n "$what" ] && [ -n "$tests" ] && case "$sl" in y|n) true ;; *) false ;; esac ||
 		die "$patch: its header needs Mutant:, Flavour: y|n and Tests:"
-	base=$(baseline "$sl") || exit 1
+	base=$(baseline "$sl" "$arch") || exit 1
 	# Every program named must be one the guest has: a typo would leave
 	# the mutant to KUnit alone.
 	list=${base%/*}/initramfs/kselftest/kselftest-list.txt
@@ -87,13 +98,12 @@ for name in "${names[@]}"; do
 			die "$patch: Tests: $t is not a program of the guest ($list)"
 	done
 	expect=$(header "$name" Killed-by)
-	flavor_dir=$mdir/ours
-	[ "$sl" = n ] && flavor_dir=$mdir/ours-nosleep
+	flavor_dir=$mdir/$(flavor_of "$sl" "$arch")
 	rm -f "$flavor_dir/results-check.tsv"
-	say "mutant $name (SLEEPABLE=$sl, tests: $tests): $what"
+	say "mutant $name (SLEEPABLE=$sl, ARCH=$arch, tests: $tests): $what"
 	t0=$(date +%s)
-	MUTANT=$patch KERNEL=ours SLEEPABLE=$sl BUILD=$mdir COMPAT=0 REVIEW=0 \
-		MMUN_TESTS=$tests MMUN_CASES=$cases MMUN_TIMEOUT=${MMUN_MUTANT_TIMEOUT:-600} \
+	MUTANT=$patch KERNEL=ours SLEEPABLE=$sl ARCH=$arch BUILD=$mdir COMPAT=0 REVIEW=0 \
+		MMUN_TESTS=$tests MMUN_CASES=$cases MMUN_TIMEOUT=${MMUN_MUTANT_TIMEOUT:-$([ "$arch" = arm64 ] && echo 1200 || echo 600)} \
 		bash "$ROOT/harness/test.sh" check > "$mdir/runs/$name.log" 2>&1 || true
 	secs=$(( $(date +%s) - t0 ))
 	out=$mdir/runs/$name
@@ -131,7 +141,9 @@ for name in "${names[@]}"; do
 		killer="no results: $(grep -m1 -E '^(error|series):' "$mdir/runs/$name.log" || echo "see $mdir/runs/$name.log")"
 		errors=$((errors + 1))
 	fi
-	printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$sl" "$verdict" "$killer" "$secs" "$what" >> "$table.new"
+	build=$sl
+	[ "$arch" = x86_64 ] || build="$sl $arch"
+	printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$build" "$verdict" "$killer" "$secs" "$what" >> "$table.new"
 	say "mutant $name: $verdict in ${secs}s: $killer"
 done
 # A run of some mutants keeps the last rows of the others.

@@ -19,7 +19,7 @@ rel() { realpath --relative-to="$PWD" "$1"; }
 echo
 echo "== summary"
 echo "kernel:  linux $(cat "$OBJ/include/config/kernel.release") ($FLAVOR)," \
-	"$(rel "$FLAVOR_DIR/bzImage")"
+	"$(rel "$FLAVOR_DIR/$KIMAGE")"
 echo "config:  $(opt CONFIG_MMU_NOTIFIER_SLEEPABLE) $(opt CONFIG_DEBUG_MMU_NOTIFIER)" \
 	"$(opt CONFIG_PROVE_LOCKING) $(opt CONFIG_KASAN)"
 awk -F'\t' '$1 == "demo" { print "demo:    " $3 ": " $2 }' "$results"

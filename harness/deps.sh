@@ -6,6 +6,12 @@
 #
 #   deps.sh         make, make check, make check-debug, make compat
 #   deps.sh bench   and make bench's plot
+#   deps.sh arm64   and make check ARCH=arm64: the cross compiler, its
+#                   static libc, qemu-system-aarch64, and the arm64 build
+#                   of busybox-static (fetched with apt-get download into
+#                   the cache: it cannot be installed beside the host's)
+#   deps.sh matrix  and make matrix: the cross compilers of its configs
+#                   (i386 and UML build with the host's gcc)
 #   deps.sh ci      only what .ci/run needs on its host (harness/chroot.sh:
 #                   the rest is installed in the root it makes)
 #
@@ -23,7 +29,7 @@ pkgs=(linux-source-6.12 xz-utils build-essential make gcc gcc-12 binutils
       libc6-dev bc bison flex libelf-dev libssl-dev ccache rsync kmod cpio
       patch git quilt perl python3 python3-sphinx python3-yaml
       qemu-system-x86 qemu-system-data busybox-static coreutils findutils
-      grep sed mawk diffutils tar)
+      grep sed mawk diffutils tar liburcu-dev)
 need=(
 	# The kernel: Debian's 6.12 source (bookworm-security), unpacked by
 	# lib.sh; xz unpacks it and compresses bzImage (CONFIG_KERNEL_XZ).
@@ -44,6 +50,8 @@ need=(
 	"libelf-dev /usr/include/gelf.h"
 	"libssl-dev /usr/include/openssl/evp.h"
 	"ccache ccache"
+	# The userspace VMA tests (tools/testing/vma) link with liburcu.
+	"liburcu-dev /usr/include/x86_64-linux-gnu/urcu/urcu.h"
 	# headers_install and the kselftest install copy with rsync.
 	"rsync rsync"
 	# modules_install runs depmod; the initramfs is a cpio archive.
@@ -88,8 +96,18 @@ ci) pkgs=(git debootstrap debian-archive-keyring util-linux mount)
 	  "debian-archive-keyring /usr/share/keyrings/debian-archive-keyring.gpg"
 	  "util-linux unshare flock"
 	  "mount mount umount") ;;
+arm64) pkgs+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-system-arm)
+       need+=("gcc-aarch64-linux-gnu aarch64-linux-gnu-gcc"
+	      "libc6-dev-arm64-cross /usr/aarch64-linux-gnu/lib/libc.a"
+	      "qemu-system-arm qemu-system-aarch64") ;;
+matrix) pkgs+=(gcc-aarch64-linux-gnu gcc-powerpc64le-linux-gnu gcc-s390x-linux-gnu
+		gcc-riscv64-linux-gnu)
+	need+=("gcc-aarch64-linux-gnu aarch64-linux-gnu-gcc"
+	       "gcc-powerpc64le-linux-gnu powerpc64le-linux-gnu-gcc"
+	       "gcc-s390x-linux-gnu s390x-linux-gnu-gcc"
+	       "gcc-riscv64-linux-gnu riscv64-linux-gnu-gcc") ;;
 '') ;;
-*) echo "usage: deps.sh [bench|ci]" >&2; exit 2 ;;
+*) echo "usage: deps.sh [bench|ci|arm64|matrix]" >&2; exit 2 ;;
 esac
 
 # Every package the table checks is one apt-get installs.
@@ -183,4 +201,40 @@ if [ ${#bad[@]} -gt 0 ]; then
 	echo "error: install (or repair) those Debian packages; a command that is installed but" \
 		"not found needs its folder on PATH" >&2
 	exit 1
+fi
+
+# The arm64 guest's userland: Debian's busybox-static for arm64, the same
+# version as the host's, unpacked into the cache once. apt-get download
+# needs the arm64 package lists, so arm64 becomes a foreign architecture
+# of dpkg (nothing of it is installed).
+if [ "${1:-}" = arm64 ]; then
+	cache=${CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mmu-notifier}
+	bb=$cache/arm64/busybox
+	want=$(dpkg-query -W -f='${Version}' busybox-static)
+	if [ "$(cat "$bb.version" 2>/dev/null)" != "$want" ]; then
+		sudo=
+		[ "$(id -u)" = 0 ] || sudo=sudo
+		tmp=$(mktemp -d)
+		# apt-get download drops root for the _apt user, who must reach it.
+		chmod 755 "$tmp"
+		trap 'rm -rf "$tmp"' EXIT
+		echo "==> fetching busybox-static:arm64 $want" >&2
+		if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+			$sudo dpkg --add-architecture arm64
+			$sudo env DEBIAN_FRONTEND=noninteractive apt-get -q -q -y update ||
+				echo "warning: apt-get update failed, fetching anyway" >&2
+		fi
+		(cd "$tmp" && apt-get -q -q download "busybox-static:arm64=$want") || {
+			echo "error: apt-get download busybox-static:arm64=$want failed" \
+				"(it comes from bookworm main, as the host's)" >&2
+			exit 1
+		}
+		dpkg-deb -x "$tmp"/busybox-static_*_arm64.deb "$tmp/x"
+		# An ELF file for EM_AARCH64 (183 = 0xb7 at offset 18).
+		[ "$(od -An -tx1 -j18 -N1 "$tmp/x/bin/busybox" | tr -d ' ')" = b7 ] ||
+			{ echo "error: the busybox of busybox-static:arm64 is not an arm64 program" >&2; exit 1; }
+		mkdir -p "$cache/arm64"
+		cp "$tmp/x/bin/busybox" "$bb"
+		echo "$want" > "$bb.version"
+	fi
 fi

@@ -13,6 +13,9 @@
 #   tree of tree.sh, byte for byte (harness/gitam.sh);
 # - every patch, made again from the tree it applies to, is the file as it
 #   is (harness/refresh.sh --check);
+# - the userspace VMA tests that mm maintainers run on every change of
+#   mm/vma.c: make -C tools/testing/vma builds and ./vma passes every test
+#   (in a copy of the tree, which is left as it was; needs liburcu-dev);
 # - kunit.py run --kunitconfig=mm/.kunitconfig (harness/kunit.sh): every
 #   case of the core's KUnit suites passes, and the kernel log has no
 #   report but the warnings the cases announce.
@@ -87,6 +90,49 @@ script_row() {
 }
 script_row "review: git am" "$ROOT/harness/gitam.sh"
 script_row "review: refresh" "$ROOT/harness/refresh.sh" --check
+
+# The userspace VMA tests: tools/testing/vma builds mm/vma.c against its
+# stubs of the rest of the kernel and runs its cases. They build in a copy
+# that shares the tree's files but for tools/testing/vma, the folder that
+# make writes, so that $SRC stays as tree.sh laid it out.
+vma_row() {
+	local suite="review: tools/testing/vma" w vma out last err log rc=0
+	local name="make -C tools/testing/vma builds and ./vma passes every test"
+	# Beside $SRC, for the hard links.
+	w=$FLAVOR_DIR/vma-tests
+	vma=$w/src/tools/testing/vma
+	log=$w.log
+	rm -rf "$w"
+	mkdir -p "$w"
+	cp -al "$SRC" "$w/src"
+	rm -rf "$vma"
+	cp -a "$SRC/tools/testing/vma" "$vma"
+	# Its make reads BUILD (32: a 32-bit build), which is ours here.
+	{ env -u BUILD make -C "$vma" clean && env -u BUILD make -C "$vma" -j"$JOBS"; } \
+		> "$log" 2>&1 || rc=$?
+	if [ $rc != 0 ]; then
+		err=$(grep -E 'error|undefined reference' "$log" | head -n2 | tr '\n' ' ' || true)
+		case "$err" in *urcu*) err+="(liburcu-dev installed?) " ;; esac
+		row "$suite" "$name" FAIL "make failed: ${err:-see $log}"
+		rm -rf "$w"
+		return
+	fi
+	out=$(cd "$vma" && ./vma 2>&1) || rc=$?
+	printf '%s\n' "$out" >> "$log"
+	last=$(tail -n1 <<< "$out")
+	# Every case passed, none failed, and the sanitizers reported nothing
+	# (UBSAN reports without failing the run).
+	if [ $rc = 0 ] && [[ "$last" =~ ^([0-9]+)\ tests\ run,\ ([0-9]+)\ passed,\ 0\ failed\.$ ]] &&
+	   [ "${BASH_REMATCH[1]}" -gt 0 ] && [ "${BASH_REMATCH[1]}" = "${BASH_REMATCH[2]}" ] &&
+	   ! grep -qE 'runtime error|Sanitizer' <<< "$out"; then
+		row "$suite" "$name" PASS "$last"
+	else
+		row "$suite" "$name" FAIL "./vma exited $rc: $(grep -E 'FAIL|runtime error|Sanitizer|tests run' <<< "$out" |
+			head -n2 | tr '\n' ' ' || true)"
+	fi
+	rm -rf "$w"
+}
+vma_row
 
 # kernel-doc: the C files and headers the series owns (whole files).
 mapfile -t owned < <(series_entries ours | grep -E '\.[ch]$' |

@@ -17,6 +17,12 @@
 # make check-debug     the same suites on debug kernels (KASAN, kmemleak,
 #                      DEBUG_VM, lockdep): any report fails the run
 # make compat          compile every in-tree user of the notifier interface
+# make matrix [MATRIX="a b"]
+#                      compile the series as a kernel test robot does:
+#                      x86_64, i386, arm64, powerpc64le, s390, riscv64 and
+#                      UML configs, small ones linked, fixed randconfigs,
+#                      ours (SLEEPABLE=y and n) and stock, make W=1; a new
+#                      W=1 warning against stock fails (MATRIX_LIST=1: list)
 # make mutants [MUTANTS="a b"]
 #                      the mutation gate: each mutant of the core in
 #                      harness/mutants (or those named) built and run
@@ -52,7 +58,7 @@ export SLEEPABLE
 endif
 
 .PHONY: all check check-debug compat bench demo export tree build deps results clean mutants
-.PHONY: gitam edit refresh refresh-check
+.PHONY: gitam edit refresh refresh-check matrix
 
 all: demo export
 	bash harness/summary.sh
@@ -75,6 +81,11 @@ mutants: deps
 # Every in-tree user of the notifier interface, compiled against the tree.
 compat: tree
 	bash harness/compat.sh
+
+# The compile matrix: defconfigs, allmodconfigs and randconfigs of several
+# architectures, for ours and stock, in $(BUILD)/matrix.
+matrix:
+	bash harness/matrix.sh $(MATRIX)
 
 export: deps
 	bash harness/export.sh

@@ -14,6 +14,9 @@
 #                      mail, kernel-doc and the documentation build
 # make check KERNEL=stock
 #                      the same suites on the unpatched 6.12 kernel
+# make check ARCH=arm64
+#                      the same suites in an arm64 guest (cross-built,
+#                      qemu-system-aarch64 -M virt), in $(BUILD)/*-arm64
 # make check-debug     the same suites on debug kernels (KASAN, kmemleak,
 #                      DEBUG_VM, lockdep): any report fails the run
 # make compat          compile every in-tree user of the notifier interface
@@ -41,7 +44,8 @@
 #                      line numbers change)
 # make refresh-check   every patch, made again from its tree, is the same
 #
-# Variables: KERNEL=ours|stock, SLEEPABLE=y|n, BUILD (build folder), CACHE (pristine tree
+# Variables: KERNEL=ours|stock, SLEEPABLE=y|n, ARCH=x86_64|arm64 (the guest
+# of make check, demo and mutants), BUILD (build folder), CACHE (pristine tree
 # and ccache), MMUN_KVM=1 (KVM instead of TCG), MMUN_TIMEOUT (watchdog, s),
 # COMPAT=0 (no compile check of the users), REVIEW=0 (no review checks),
 # MMUN_TESTS=coll:prog,... (only these kselftest programs; "none": KUnit

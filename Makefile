@@ -45,7 +45,7 @@
 # make refresh-check   every patch, made again from its tree, is the same
 #
 # Variables: KERNEL=ours|stock, SLEEPABLE=y|n, ARCH=x86_64|arm64 (the guest
-# of make check, demo and mutants), BUILD (build folder), CACHE (pristine tree
+# of make check), BUILD (build folder), CACHE (pristine tree
 # and ccache), MMUN_KVM=1 (KVM instead of TCG), MMUN_TIMEOUT (watchdog, s),
 # COMPAT=0 (no compile check of the users), REVIEW=0 (no review checks),
 # MMUN_TESTS=coll:prog,... (only these kselftest programs; "none": KUnit

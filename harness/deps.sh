@@ -9,7 +9,8 @@
 #   deps.sh arm64   and make check ARCH=arm64: the cross compiler, its
 #                   static libc, qemu-system-aarch64, and the arm64 build
 #                   of busybox-static (fetched with apt-get download into
-#                   the cache: it cannot be installed beside the host's)
+#                   the cache: it cannot be installed beside the host's;
+#                   the arm64 package lists go to a folder of their own)
 #   deps.sh matrix  and make matrix: the cross compilers of its configs
 #                   (i386 and UML build with the host's gcc)
 #   deps.sh ci      only what .ci/run needs on its host (harness/chroot.sh:
@@ -205,31 +206,31 @@ fi
 
 # The arm64 guest's userland: Debian's busybox-static for arm64, the same
 # version as the host's, unpacked into the cache once. apt-get download
-# needs the arm64 package lists, so arm64 becomes a foreign architecture
-# of dpkg (nothing of it is installed).
+# reads arm64 package lists of the machine's own sources, fetched into a
+# folder of their own: the machine's dpkg and apt state stay as they are.
 if [ "${1:-}" = arm64 ]; then
 	cache=${CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mmu-notifier}
 	bb=$cache/arm64/busybox
 	want=$(dpkg-query -W -f='${Version}' busybox-static)
 	if [ "$(cat "$bb.version" 2>/dev/null)" != "$want" ]; then
-		sudo=
-		[ "$(id -u)" = 0 ] || sudo=sudo
 		tmp=$(mktemp -d)
-		# apt-get download drops root for the _apt user, who must reach it.
-		chmod 755 "$tmp"
 		trap 'rm -rf "$tmp"' EXIT
+		mkdir -p "$tmp/lists/partial" "$tmp/deb"
+		# apt drops root for its _apt user, who must write there.
+		chown -R _apt "$tmp/lists" "$tmp/deb" 2>/dev/null || chmod -R 777 "$tmp/lists" "$tmp/deb"
+		chmod 755 "$tmp"
+		aptl=(apt-get -q -q -o Dir::State::Lists="$tmp/lists"
+		      -o APT::Architecture=arm64 -o APT::Architectures::=arm64
+		      -o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache=)
 		echo "==> fetching busybox-static:arm64 $want" >&2
-		if ! dpkg --print-foreign-architectures | grep -qx arm64; then
-			$sudo dpkg --add-architecture arm64
-			$sudo env DEBIAN_FRONTEND=noninteractive apt-get -q -q -y update ||
-				echo "warning: apt-get update failed, fetching anyway" >&2
-		fi
-		(cd "$tmp" && apt-get -q -q download "busybox-static:arm64=$want") || {
+		"${aptl[@]}" update >/dev/null ||
+			echo "warning: apt-get update of the arm64 lists failed, fetching anyway" >&2
+		(cd "$tmp/deb" && "${aptl[@]}" download "busybox-static=$want") || {
 			echo "error: apt-get download busybox-static:arm64=$want failed" \
 				"(it comes from bookworm main, as the host's)" >&2
 			exit 1
 		}
-		dpkg-deb -x "$tmp"/busybox-static_*_arm64.deb "$tmp/x"
+		dpkg-deb -x "$tmp"/deb/busybox-static_*_arm64.deb "$tmp/x"
 		# An ELF file for EM_AARCH64 (183 = 0xb7 at offset 18).
 		[ "$(od -An -tx1 -j18 -N1 "$tmp/x/bin/busybox" | tr -d ' ')" = b7 ] ||
 			{ echo "error: the busybox of busybox-static:arm64 is not an arm64 program" >&2; exit 1; }

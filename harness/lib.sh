@@ -36,8 +36,7 @@ FLAVOR=$KERNEL
 [ "$SLEEPABLE" = n ] && FLAVOR=$KERNEL-nosleep
 DEBUG=${DEBUG:-0}
 case "$DEBUG" in
-0) ;;
-1) FLAVOR=$FLAVOR-debug ;;
+0|1) ;;
 *) echo "harness: DEBUG must be 0 or 1, not '$DEBUG'" >&2; exit 2 ;;
 esac
 # The guest's architecture. ARCH is also kbuild's variable: every make of
@@ -49,6 +48,9 @@ arm64|aarch64) ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- KIMAGE=Image
 	       KIMAGE_PATH=arch/arm64/boot/Image FLAVOR=$FLAVOR-arm64 ;;
 *) echo "harness: ARCH must be x86_64 or arm64, not '$ARCH'" >&2; exit 2 ;;
 esac
+# Last, so that report.py and the guest's init find a debug kernel by its
+# "-debug" suffix: ours-nosleep-arm64-debug.
+[ "$DEBUG" = 1 ] && FLAVOR=$FLAVOR-debug
 export ARCH CROSS_COMPILE
 # The kernel image: kbuild's target, where it lands, the name the harness
 # keeps it under in $FLAVOR_DIR.

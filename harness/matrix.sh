@@ -23,9 +23,10 @@
 #
 # A row passes when its config got every option it asks for, the log has
 # no "error:", make succeeded and every enabled object was built, and (for
-# ours) it has no W=1 warning in a file the series touches that stock of
-# the same config has not: warnings are compared without their line and
-# column, site by site.
+# ours) it has no W=1 warning, in any file, that stock of the same config
+# has not (in a C file or header that 6.12 lacks, every warning is new:
+# stock has the series' tests); warnings are compared without their line
+# and column, site by site, and objtool's and modpost's by object.
 #
 # The config of a row is made once, for ours (SLEEPABLE=y): ours-nosleep
 # is that config with SLEEPABLE off, stock that config in the stock tree
@@ -275,8 +276,9 @@ if [ "$(head -n1 "$MX/users.txt" 2>/dev/null)" != "$stamp" ]; then
 	mv "$MX/users.txt.new" "$MX/users.txt"
 fi
 mapfile -t USERS < <(tail -n +2 "$MX/users.txt")
-# The files the series touches: W=1 warnings in them are compared.
+# The files the series touches, and the tree it starts from.
 TOUCHED=$OURS/.series-files
+PRISTINE=$(pristine_dir)
 # Symbols only the patched tree has: stock's config lacks them.
 ours_only=$(grep -i kconfig "$TOUCHED" | while read -r f; do
 	LC_ALL=C comm -23 \
@@ -307,33 +309,45 @@ endif
 EOF
 mv "$MK.new" "$MK"
 
-# W=1 warnings of a log in the files the series touches, one site a line
-# (file, message without line and column, how many sites), and the
-# comparison of two such lists.
+# The W=1 warnings of a log, one site a line (file, message without line
+# and column, how many sites), in every file, not only those the series
+# touches (a changed header can make a caller warn); warnings without a
+# line (objtool's, modpost's, the linker's) count by their object. Then
+# the comparison of two such lists.
 warnings() { # LOG OBJDIR SRC > TSV
-	python3 - "$@" "$TOUCHED" <<-'EOF'
+	python3 - "$@" <<-'EOF'
 		import collections, os, re, sys
-		log, objdir, src, touched = sys.argv[1:5]
-		touched = set(open(touched).read().split())
+		log, objdir, src = sys.argv[1:4]
 		warn = re.compile(r'^([^\s:][^:]*):(\d+):(?:(\d+):)? warning: (.*)$')
+		other = re.compile(r'^(?:WARNING: )?([^\s:]+): (?:warning: )?(.*(?:warning|objtool|modpost).*)$')
 		sites = set()
 		for line in open(log, errors='replace'):
-		    m = warn.match(line.rstrip('\n'))
-		    if not m:
-		        continue
-		    path = os.path.normpath(os.path.join(objdir, m.group(1)))
-		    if not path.startswith(src + '/') or path[len(src) + 1:] not in touched:
-		        continue
-		    msg = re.sub(r'\b\d+ bytes\b', 'N bytes', m.group(4).strip())
-		    sites.add((path[len(src) + 1:], m.group(2), m.group(3) or '', msg))
+		    line = line.rstrip('\n')
+		    m = warn.match(line)
+		    if m:
+		        where, ln, col, msg = m.group(1), m.group(2), m.group(3) or '', m.group(4)
+		    else:
+		        m = other.match(line)
+		        if not m or 'error' in line:
+		            continue
+		        where, ln, col, msg = m.group(1), '', '', m.group(2)
+		    path = os.path.normpath(os.path.join(objdir, where))
+		    if path.startswith(src + '/'):
+		        path = path[len(src) + 1:]
+		    elif path.startswith(objdir + '/'):
+		        path = path[len(objdir) + 1:]
+		    msg = re.sub(r'\b\d+ bytes\b', 'N bytes', msg.strip())
+		    sites.add((path, ln, col, msg))
 		count = collections.Counter((f, msg) for f, _, _, msg in sites)
 		for (f, msg), n in sorted(count.items()):
 		    print('%s\t%s\t%d' % (f, msg, n))
 		EOF
 }
+# Ours against stock of the same config. Stock has the series' tests (its
+# "# stock" entries): in a file that 6.12 lacks, every warning is new.
 new_warnings() { # OURS.TSV STOCK.TSV > the warnings ours has more often
-	python3 - "$@" <<-'EOF'
-		import sys
+	python3 - "$@" "$PRISTINE" <<-'EOF'
+		import os, sys
 		def read(p):
 		    d = {}
 		    for l in open(p):
@@ -341,8 +355,13 @@ new_warnings() { # OURS.TSV STOCK.TSV > the warnings ours has more often
 		        d[(f, msg)] = int(n)
 		    return d
 		ours, stock = read(sys.argv[1]), read(sys.argv[2])
+		pristine = sys.argv[3]
 		for (f, msg), n in sorted(ours.items()):
-		    extra = n - stock.get((f, msg), 0)
+		    base = stock.get((f, msg), 0)
+		    if f.endswith(('.c', '.h')) and \
+		       not os.path.exists(os.path.join(pristine, f)):
+		        base = 0
+		    extra = n - base
 		    if extra > 0:
 		        print('%s: warning: %s%s' % (f, msg, ' (%d sites, stock %d)' % (n, n - extra)
 		                                     if (f, msg) in stock else ''))

@@ -25,7 +25,9 @@ if [ "${1:-check}" = check ] && [ "${KERNEL:-ours}" = ours ] && [ -z "${SLEEPABL
 	done
 	echo
 	[ "${DEBUG:-0}" = 1 ] && echo "debug kernels (KASAN, kmemleak, DEBUG_VM, lockdep):"
-	[ "${ARCH:-x86_64}" = arm64 ] && echo "arm64 guests (qemu-system-aarch64 -M virt, TCG):"
+	case "${ARCH:-}" in
+	arm64|aarch64) echo "arm64 guests (qemu-system-aarch64 -M virt, TCG):" ;;
+	esac
 	echo "both builds of ours (CONFIG_MMU_NOTIFIER_SLEEPABLE=y and =n):"
 	echo "${total[0]} passed, ${total[1]} failed, ${total[2]} skipped"
 	exit $rc

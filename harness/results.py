@@ -136,7 +136,7 @@ def lifecycle(build):
     out = ['Times in ms, printed by `lifecycle` in the last `make check` of '
            'each kernel (guest under TCG: compare within a row group, not '
            'with other machines). One exit: a process of 10,000 VMAs '
-           '(4,000 in the arm64 guest, whose exits TCG slows most). '
+           '(2,000 in the arm64 guest, whose exits TCG slows most). '
            '16 at once: the slowest of 16 such exits, a notifier each; '
            'then again while another mm\'s teardown waits for a file lock '
            'held by a stuck invalidation. Put isolation: with one mm\'s '

@@ -146,6 +146,8 @@ def kunit(src, kernel_lines, res):
 
 
 TAP_LINE = re.compile(r'^(not ok|ok) (\d+) (.*?)(?: # (.*))?$')
+# kselftest_harness.h's line of a failed check: "prog.c:123:case:Expected ..."
+ASSERTION = re.compile(r'^[\w.-]+\.c:\d+:')
 PLAN = re.compile(r'^1\.\.(\d+)')
 
 
@@ -156,6 +158,8 @@ def kselftest(name, lines, rc, res):
     runner_plan = None
     first_row = len(res.rows)
     cases = []       # nested results of the program being run
+    why = {}         # a failed case's first assertion line, by its TAP line
+    diag = []        # the program's diagnostics since its last result
     plan = None
     for line in lines:
         line = TIMESTAMP.sub('', line)
@@ -167,6 +171,12 @@ def kselftest(name, lines, rc, res):
             m = TAP_LINE.match(inner)
             if m:
                 cases.append(m)
+                if m.group(1) != 'ok':
+                    why[id(m)] = next((d for d in diag if ASSERTION.search(d)),
+                                      diag[-1] if diag else '')
+                diag = []
+            elif inner.startswith('# '):
+                diag.append(inner[2:].strip())
             continue
         m = PLAN.match(line)
         if m and runner_plan is None:
@@ -185,7 +195,9 @@ def kselftest(name, lines, rc, res):
             elif c.group(1) == 'ok':
                 res.add(suite, prog + ': ' + c.group(3), 'PASS')
             else:
-                res.add(suite, prog + ': ' + c.group(3), 'FAIL', d)
+                res.add(suite, prog + ': ' + c.group(3), 'FAIL',
+                        '; '.join(x for x in (d, why.get(id(c), '')[:160])
+                                  if x))
         failed_cases = sum(1 for c in cases if c.group(1) != 'ok')
         if plan is not None and len(cases) < plan:
             res.add(suite, prog, 'FAIL',
@@ -197,7 +209,7 @@ def kselftest(name, lines, rc, res):
             res.add(suite, prog, status, directive)
         elif not ok and not failed_cases:
             res.add(suite, prog, 'FAIL', 'program failed: ' + directive)
-        cases, plan = [], None
+        cases, plan, why, diag = [], None, {}, []
     if programs == 0:
         res.add(suite, 'runner', 'FAIL',
                 'no test program reported (runner rc=%s)' % rc)

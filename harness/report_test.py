@@ -72,6 +72,20 @@ class Report(unittest.TestCase):
             .replace('ok 1 selftests', 'not ok 1 selftests')) + DONE)
         self.assertEqual((rc, counts[1]), (1, 1))
 
+    def test_failed_case_names_its_assertion(self):
+        body = GOOD_PROGRAM.replace(
+            '# ok 2 global.b',
+            '# # exit of one process: 3.0 ms\n'
+            '# # prog.c:42:b:Expected 16 (16) == done (15)\n'
+            '# # b: 1 of 16 exits waited\n'
+            '# not ok 2 global.b').replace('ok 1 selftests',
+                                           'not ok 1 selftests')
+        rc, counts, out = self.run_report(KUNIT_OK + INIT + kselftest(body) +
+                                          DONE)
+        self.assertEqual((rc, counts[1]), (1, 1))
+        self.assertIn('global.b (prog.c:42:b:Expected 16 (16) == done (15))',
+                      out)
+
     def test_program_died_midway(self):
         body = GOOD_PROGRAM.replace('# ok 2 global.b\n', '').replace(
             'ok 1 selftests: demo: prog',

@@ -134,8 +134,10 @@ def kunit(src, kernel_lines, res):
         for case in group.get('test_cases', []):
             status = {'PASS': 'PASS', 'SKIP': 'SKIP'}.get(case['status'],
                                                           'FAIL')
+            # kunit.py names no case that a crash cut off mid-line.
             res.add('kunit: ' + (path or group['name']),
-                    case['name'], status)
+                    case['name'] or '(a case that never reported: crashed?)',
+                    status)
         for sub in group.get('sub_groups', []):
             walk(sub, sub['name'] if not path else path + '.' + sub['name'])
 

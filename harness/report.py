@@ -134,7 +134,7 @@ def kunit(src, kernel_lines, res):
         for case in group.get('test_cases', []):
             status = {'PASS': 'PASS', 'SKIP': 'SKIP'}.get(case['status'],
                                                           'FAIL')
-            # kunit.py names no case that a crash cut off mid-line.
+            # kunit.py names no case it expected and never saw.
             res.add('kunit: ' + (path or group['name']),
                     case['name'] or '(a case that never reported: crashed?)',
                     status)
@@ -148,8 +148,11 @@ def kunit(src, kernel_lines, res):
 
 
 TAP_LINE = re.compile(r'^(not ok|ok) (\d+) (.*?)(?: # (.*))?$')
-# kselftest_harness.h's line of a failed check: "prog.c:123:case:Expected ..."
-ASSERTION = re.compile(r'^[\w.-]+\.c:\d+:')
+# kselftest_harness.h's line of a failed check, "prog.c:123:case:Expected
+# ..." (a TH_LOG line has the same prefix, without "Expected"), and its
+# line of a case that ended otherwise ("case: Test terminated by timeout").
+ASSERTION = re.compile(r'^[\w.-]+\.[ch]:\d+:[^:]*:Expected ')
+ENDED = re.compile(r': Test (terminated|failed|exited|ended)')
 PLAN = re.compile(r'^1\.\.(\d+)')
 
 
@@ -174,8 +177,9 @@ def kselftest(name, lines, rc, res):
             if m:
                 cases.append(m)
                 if m.group(1) != 'ok':
-                    why[id(m)] = next((d for d in diag if ASSERTION.search(d)),
-                                      diag[-1] if diag else '')
+                    why[id(m)] = next(
+                        (d for r in (ASSERTION, ENDED) for d in diag
+                         if r.search(d)), '').replace('\t', ' ')
                 diag = []
             elif inner.startswith('# '):
                 diag.append(inner[2:].strip())

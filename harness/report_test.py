@@ -75,16 +75,29 @@ class Report(unittest.TestCase):
     def test_failed_case_names_its_assertion(self):
         body = GOOD_PROGRAM.replace(
             '# ok 2 global.b',
-            '# # exit of one process: 3.0 ms\n'
-            '# # prog.c:42:b:Expected 16 (16) == done (15)\n'
-            '# # b: 1 of 16 exits waited\n'
+            '# # prog.c:40:b:exit of one process:\t3.0 ms\n'
+            '# # tmn.h:42:b:Expected 16 (16) == done\t(15)\n'
+            '# # prog.c:43:b:1 of 16 exits waited\n'
+            '# #          FAIL  global.b\n'
             '# not ok 2 global.b').replace('ok 1 selftests',
                                            'not ok 1 selftests')
         rc, counts, out = self.run_report(KUNIT_OK + INIT + kselftest(body) +
                                           DONE)
         self.assertEqual((rc, counts[1]), (1, 1))
-        self.assertIn('global.b (prog.c:42:b:Expected 16 (16) == done (15))',
+        self.assertIn('global.b (tmn.h:42:b:Expected 16 (16) == done (15))',
                       out)
+
+    def test_timed_out_case_says_so(self):
+        body = GOOD_PROGRAM.replace(
+            '# ok 2 global.b',
+            '# # b: Test terminated by timeout\n'
+            '# #          FAIL  global.b\n'
+            '# not ok 2 global.b').replace('ok 1 selftests',
+                                           'not ok 1 selftests')
+        rc, counts, out = self.run_report(KUNIT_OK + INIT + kselftest(body) +
+                                          DONE)
+        self.assertEqual((rc, counts[1]), (1, 1))
+        self.assertIn('global.b (b: Test terminated by timeout)', out)
 
     def test_program_died_midway(self):
         body = GOOD_PROGRAM.replace('# ok 2 global.b\n', '').replace(

@@ -72,31 +72,28 @@ class Report(unittest.TestCase):
             .replace('ok 1 selftests', 'not ok 1 selftests')) + DONE)
         self.assertEqual((rc, counts[1]), (1, 1))
 
-    def test_failed_case_names_its_assertion(self):
+    def failed_b_note(self, diagnostics):
+        """Case b fails after these lines of its own; the report's text."""
         body = GOOD_PROGRAM.replace(
             '# ok 2 global.b',
-            '# # prog.c:40:b:exit of one process:\t3.0 ms\n'
-            '# # tmn.h:42:b:Expected 16 (16) == done\t(15)\n'
-            '# # prog.c:43:b:1 of 16 exits waited\n'
+            ''.join('# # %s\n' % d for d in diagnostics) +
             '# #          FAIL  global.b\n'
             '# not ok 2 global.b').replace('ok 1 selftests',
                                            'not ok 1 selftests')
         rc, counts, out = self.run_report(KUNIT_OK + INIT + kselftest(body) +
                                           DONE)
         self.assertEqual((rc, counts[1]), (1, 1))
+        return out
+
+    def test_failed_case_names_its_assertion(self):
+        out = self.failed_b_note(['prog.c:40:b:exit of one process:\t3.0 ms',
+                                  'tmn.h:42:b:Expected 16 (16) == done\t(15)',
+                                  'prog.c:43:b:1 of 16 exits waited'])
         self.assertIn('global.b (tmn.h:42:b:Expected 16 (16) == done (15))',
                       out)
 
     def test_timed_out_case_says_so(self):
-        body = GOOD_PROGRAM.replace(
-            '# ok 2 global.b',
-            '# # b: Test terminated by timeout\n'
-            '# #          FAIL  global.b\n'
-            '# not ok 2 global.b').replace('ok 1 selftests',
-                                           'not ok 1 selftests')
-        rc, counts, out = self.run_report(KUNIT_OK + INIT + kselftest(body) +
-                                          DONE)
-        self.assertEqual((rc, counts[1]), (1, 1))
+        out = self.failed_b_note(['b: Test terminated by timeout'])
         self.assertIn('global.b (b: Test terminated by timeout)', out)
 
     def test_program_died_midway(self):

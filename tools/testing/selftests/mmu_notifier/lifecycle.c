@@ -1038,7 +1038,10 @@ TEST_F_TIMEOUT(lifecycle, parallel_teardown, 300)
 	}
 
 	/* NPROCS at once. */
+	t0 = now_ms();
 	vmas_children(_metadata, c, fds, vmas);
+	printf("# %d processes of %zu VMAs, a notifier each, made in %.1f s\n",
+	       NPROCS, vmas, (now_ms() - t0) / 1e3);
 	ASSERT_EQ(NPROCS, exit_all(_metadata, &e, c, 60000));
 	exit_report(_metadata, &e, fds, vmas, "at once", true);
 
@@ -1046,7 +1049,10 @@ TEST_F_TIMEOUT(lifecycle, parallel_teardown, 300)
 	 * NPROCS more at once, with another mm stuck in its teardown. They
 	 * are forked before the file is mapped: they do not map it.
 	 */
+	t0 = now_ms();
 	vmas_children(_metadata, c, fds, few);
+	printf("# %d processes of %zu VMAs, a notifier each, made in %.1f s\n",
+	       NPROCS, few, (now_ms() - t0) / 1e3);
 	ASSERT_EQ(0, stall_map(&s));
 	ASSERT_EQ(0, child_start(&stuck));
 	ASSERT_EQ(0, tmn_attach(self->fd, stuck.pid));

@@ -798,6 +798,7 @@ TEST_F_TIMEOUT(lifecycle, oom_victim_maps_stalled_file, 120)
 	int id, kfd, status, i;
 	char *pressure;
 	struct cg cg;
+	double t0;
 
 	if (cg_make(&cg, "oom"))
 		SKIP(return, "no memory cgroup: %s", strerror(errno));
@@ -830,10 +831,13 @@ TEST_F_TIMEOUT(lifecycle, oom_victim_maps_stalled_file, 120)
 	ASSERT_GE(kfd, 0);
 
 	oom_expect("oom_victim_maps_stalled_file");
+	t0 = now_ms();
 	ASSERT_EQ(0, child_go(&v));
 	for (i = 0; i < 500 && cg_get(&cg, "memory.events", "oom_kill") < 1; i++)
 		usleep(20000);
-	ASSERT_EQ(1, cg_get(&cg, "memory.events", "oom_kill"));
+	ASSERT_EQ(1, cg_get(&cg, "memory.events", "oom_kill"))
+		TH_LOG("no OOM kill in %.1f s (memory.current %lld)",
+		       (now_ms() - t0) / 1e3, cg_value(&cg, "memory.current"));
 	/* The second process now needs what the victim had. */
 	ASSERT_EQ(0, child_go(&p));
 	for (i = 0; i < 1500 && !reaped(p.pid, &status); i++)
@@ -1016,7 +1020,10 @@ TEST_F_TIMEOUT(lifecycle, parallel_teardown, 300)
 	struct stall s = { .helper = { .buf = NULL } };
 	int fds[NPROCS], fd1, i, status, done;
 	size_t vmas = nr_vmas(), few = vmas / 10;
+	struct tmn_status hst;
+	char seen[8] = "";
 	struct exits e;
+	bool held;
 	double t0;
 
 	if (few < 100)
@@ -1059,11 +1066,25 @@ TEST_F_TIMEOUT(lifecycle, parallel_teardown, 300)
 	ASSERT_LE(0, tmn_reg(self->fd, TMN_PLAIN, 0, s.map, s.len));
 	ASSERT_EQ(0, stall_start(&s))
 		TH_LOG("the helper's invalidation did not wait at its gate");
-	/* The stuck process's teardown waits for the file's lock. */
+	/*
+	 * The stuck process's teardown waits for the file's lock. If it does
+	 * not, say what it did instead and whether the gate still held.
+	 */
 	ASSERT_EQ(0, kill(stuck.pid, SIGKILL));
-	for (i = 0; i < 500 && task_state(stuck.pid) != 'D'; i++)
+	t0 = now_ms();
+	for (i = 0; i < 500; i++) {
+		char state = task_state(stuck.pid);
+
+		if (state == 'D')
+			break;
+		if (state && !strchr(seen, state) && strlen(seen) < sizeof(seen) - 1)
+			seen[strlen(seen)] = state;
 		usleep(10000);
-	ASSERT_EQ('D', task_state(stuck.pid));
+	}
+	held = !tmn_status(s.fd, s.id, &hst) && hst.held;
+	ASSERT_EQ('D', task_state(stuck.pid))
+		TH_LOG("after %d looks in %.1f s: states %s, the gate %s", i,
+		       (now_ms() - t0) / 1e3, seen, held ? "held" : "open");
 	/* Less than the 30 s that a gate waits before it opens by itself. */
 	done = exit_all(_metadata, &e, c, 20000);
 	/*

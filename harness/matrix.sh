@@ -8,6 +8,8 @@
 #   matrix.sh [NAME...]   (or MATRIX="NAME NAME"): those configs; default all
 #   MATRIX_LIST=1         list the configs and the exact make invocations,
 #                         build nothing
+#   MATRIX_TABLE=1        build nothing: the table (below) of the rows
+#                         built so far
 #   MATRIX_CONFIG_ONLY=1  configure and validate every row and list the
 #                         objects its config enables; compile nothing
 #
@@ -37,9 +39,11 @@
 # config: W=1 warnings are compared, not made errors (make compat keeps
 # -Werror).
 #
-# Results: a table, $BUILD/matrix/matrix.tsv, and
-# $BUILD/matrix/matrix-results.tsv (rows in the format of report.py's
-# results, as compat-results.tsv).
+# Results: a table, $BUILD/matrix/matrix.tsv, of every row built in
+# $BUILD/matrix so far (a run of some configs keeps the rows of the
+# others, with the time each was built), and
+# $BUILD/matrix/matrix-results.tsv, this run's rows in the format of
+# report.py's results, as compat-results.tsv.
 
 # lib.sh is for the guest's builds: its ARCH, KERNEL and SLEEPABLE are not
 # the matrix's (each row sets kbuild's ARCH and CROSS_COMPILE on its make
@@ -247,10 +251,68 @@ $frag}")"
 	exit 0
 fi
 
-CONFIG_ONLY=${MATRIX_CONFIG_ONLY:-0}
-bash "$ROOT/harness/deps.sh" matrix
+table() {
+	# The table, matrix.tsv: every row of every config that has been built in
+	# $MX, this run's and the earlier runs' (each with the time it was built),
+	# as mutants.tsv keeps the rows of the mutants a run did not name. The
+	# results in report.py's format and the last line are this run's rows.
+	tsv=$MX/matrix.tsv
+	rows=$results.new
+	printf 'config\tflavour\tresult\tobjects built\tobjects enabled\tusers built\tusers enabled\tnew W=1\tseconds\tbuilt\tnote\n' > "$tsv.new"
+	: > "$rows"
+	printf '\n%-22s %-13s %-9s %9s %7s %7s %6s %-16s  %s\n' config flavour result objects users 'new W=1' s built note
+	passed=0 failed=0
+	for n in "${ALL[@]}"; do
+		this=0
+		[[ " ${names[*]} " == *" $n "* ]] && this=1
+		for fl in "${FLAVOURS[@]}"; do
+			o=$MX/$n-$fl
+			[ -f "$o/matrix-final" ] || continue
+			IFS=$'\t' read -r res built enabled ubuilt uenabled secs new note < "$o/matrix-final"
+			when=$(date -u -r "$o/matrix-final" '+%Y-%m-%d %H:%M')
+			if [ $this = 1 ]; then
+				if [ "$res" = PASS ] || [ "$res" = CONFIG-OK ]; then
+					passed=$((passed + 1))
+				else
+					failed=$((failed + 1))
+				fi
+			fi
+			printf '%-22s %-13s %-9s %9s %7s %7s %6s %-16s  %s\n' "$n" "$fl" "$res" "$built/$enabled" \
+				"$ubuilt/$uenabled" "$new" "$secs" "$when" "$note"
+			printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$n" "$fl" "$res" "$built" "$enabled" \
+				"$ubuilt" "$uenabled" "$new" "$secs" "$when" "${note//$'\t'/ }" >> "$tsv.new"
+			[ $this = 1 ] || continue
+			r=$res
+			[ "$r" = CONFIG-OK ] && r=PASS
+			printf 'matrix: %s\t%s\t%s\t%s\n' "$n" "$fl" "$r" "$note${note:+; }log: $o/matrix-build.log" >> "$rows"
+		done
+		[ $this = 1 ] || continue
+		spec "$n"
+		for fl in ours ours-nosleep; do
+			[ -s "$MX/$n-$fl/matrix-new-warnings.txt" ] || continue
+			echo "  new W=1 warnings of $n-$fl (against $n-stock):"
+			sed -n 's/^/    /; 1,10p' "$MX/$n-$fl/matrix-new-warnings.txt"
+		done
+	done
+	mv "$tsv.new" "$tsv"
+	mv "$rows" "$results"
+	echo
+	echo "table: $tsv (every row built in $MX); results: $results; logs: $MX/<config>-<flavour>/matrix-{config,build}.log"
+	echo "this run: $passed passed, $failed failed"
+	[ "$failed" = 0 ]
+}
+
 mkdir -p "$MX"
 results=$MX/matrix-results.tsv
+# MATRIX_TABLE=1: build nothing; the table of every row built so far.
+if [ "${MATRIX_TABLE:-0}" = 1 ]; then
+	names=("${ALL[@]}")
+	table
+	exit
+fi
+
+CONFIG_ONLY=${MATRIX_CONFIG_ONLY:-0}
+bash "$ROOT/harness/deps.sh" matrix
 printf 'matrix\tcompile matrix\tFAIL\t%s\n' "harness/matrix.sh stopped before it finished" > "$results"
 
 say "matrix: the trees (ours, stock)"
@@ -641,37 +703,4 @@ for n in "${names[@]}"; do
 	run_config "$n"
 done
 
-# The table, matrix.tsv and the results in report.py's format.
-tsv=$MX/matrix.tsv
-rows=$results.new
-printf 'config\tflavour\tresult\tobjects built\tobjects enabled\tusers built\tusers enabled\tnew W=1\tseconds\tnote\n' > "$tsv.new"
-: > "$rows"
-printf '\n%-22s %-13s %-9s %9s %7s %7s %6s  %s\n' config flavour result objects users 'new W=1' s note
-passed=0 failed=0
-for n in "${names[@]}"; do
-	for fl in "${FLAVOURS[@]}"; do
-		o=$MX/$n-$fl
-		[ -f "$o/matrix-final" ] || continue
-		IFS=$'\t' read -r res built enabled ubuilt uenabled secs new note < "$o/matrix-final"
-		if [ "$res" = PASS ] || [ "$res" = CONFIG-OK ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
-		printf '%-22s %-13s %-9s %9s %7s %7s %6s  %s\n' "$n" "$fl" "$res" "$built/$enabled" \
-			"$ubuilt/$uenabled" "$new" "$secs" "$note"
-		printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$n" "$fl" "$res" "$built" "$enabled" \
-			"$ubuilt" "$uenabled" "$new" "$secs" "$note" >> "$tsv.new"
-		r=$res
-		[ "$r" = CONFIG-OK ] && r=PASS
-		printf 'matrix: %s\t%s\t%s\t%s\n' "$n" "$fl" "$r" "$note${note:+; }log: $o/matrix-build.log" >> "$rows"
-	done
-	spec "$n"
-	for fl in ours ours-nosleep; do
-		[ -s "$MX/$n-$fl/matrix-new-warnings.txt" ] || continue
-		echo "  new W=1 warnings of $n-$fl (against $n-stock):"
-		sed -n 's/^/    /; 1,10p' "$MX/$n-$fl/matrix-new-warnings.txt"
-	done
-done
-mv "$tsv.new" "$tsv"
-mv "$rows" "$results"
-echo
-echo "table: $tsv; results: $results; logs: $MX/<config>-<flavour>/matrix-{config,build}.log"
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+table

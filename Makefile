@@ -25,7 +25,8 @@
 #                      x86_64, i386, arm64, powerpc64le, s390, riscv64 and
 #                      UML configs, small ones linked, fixed randconfigs,
 #                      ours (SLEEPABLE=y and n) and stock, make W=1; a new
-#                      W=1 warning against stock fails (MATRIX_LIST=1: list)
+#                      W=1 warning against stock fails (MATRIX_LIST=1: list;
+#                      MATRIX_TABLE=1: the table of every row built so far)
 # make mutants [MUTANTS="a b"]
 #                      the mutation gate: each mutant of the core in
 #                      harness/mutants (or those named) built and run

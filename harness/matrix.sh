@@ -8,8 +8,8 @@
 #   matrix.sh [NAME...]   (or MATRIX="NAME NAME"): those configs; default all
 #   MATRIX_LIST=1         list the configs and the exact make invocations,
 #                         build nothing
-#   MATRIX_TABLE=1        build nothing: the table (below) of the rows
-#                         built so far
+#   MATRIX_TABLE=1        build nothing: print the table (below) of the
+#                         rows built so far; the configs named are counted
 #   MATRIX_CONFIG_ONLY=1  configure and validate every row and list the
 #                         objects its config enables; compile nothing
 #
@@ -284,7 +284,7 @@ table() {
 			[ $this = 1 ] || continue
 			r=$res
 			[ "$r" = CONFIG-OK ] && r=PASS
-			printf 'matrix: %s\t%s\t%s\t%s\n' "$n" "$fl" "$r" "$note${note:+; }log: $o/matrix-build.log" >> "$rows"
+			printf 'matrix: %s\t%s\t%s\t%s\n' "$n" "$fl" "$r" "${note//$'\t'/ }${note:+; }log: $o/matrix-build.log" >> "$rows"
 		done
 		[ $this = 1 ] || continue
 		spec "$n"
@@ -294,11 +294,18 @@ table() {
 			sed -n 's/^/    /; 1,10p' "$MX/$n-$fl/matrix-new-warnings.txt"
 		done
 	done
-	mv "$tsv.new" "$tsv"
-	mv "$rows" "$results"
-	echo
-	echo "table: $tsv (every row built in $MX); results: $results; logs: $MX/<config>-<flavour>/matrix-{config,build}.log"
-	echo "this run: $passed passed, $failed failed"
+	# "print" (MATRIX_TABLE=1): the table and nothing else.
+	if [ "${1:-}" = print ]; then
+		rm -f "$tsv.new" "$rows"
+		echo
+		echo "the configs named: $passed passed, $failed failed"
+	else
+		mv "$tsv.new" "$tsv"
+		mv "$rows" "$results"
+		echo
+		echo "table: $tsv (every row built in $MX); results: $results; logs: $MX/<config>-<flavour>/matrix-{config,build}.log"
+		echo "this run: $passed passed, $failed failed"
+	fi
 	[ "$failed" = 0 ]
 }
 
@@ -306,8 +313,7 @@ mkdir -p "$MX"
 results=$MX/matrix-results.tsv
 # MATRIX_TABLE=1: build nothing; the table of every row built so far.
 if [ "${MATRIX_TABLE:-0}" = 1 ]; then
-	names=("${ALL[@]}")
-	table
+	table print
 	exit
 fi
 

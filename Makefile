@@ -32,6 +32,10 @@
 #                      harness/mutants (or those named) built and run
 #                      against the suites that claim its area; a table of
 #                      what killed each; a survivor fails
+# make fuzz            the fuzzer in the guest for FUZZ_SECONDS (600),
+#                      seeds from FUZZ_SEED on (the time by default), on
+#                      the kernel KERNEL=, SLEEPABLE= and DEBUG=1 choose;
+#                      a failing seed is shrunk and printed for fuzz -r
 # make bench           the benchmarks on the stock and the patched kernel,
 #                      side by side: a table and a plot in $(BUILD)/bench
 # make results         RESULTS.md: the tables of the last runs in $(BUILD)
@@ -62,7 +66,7 @@ ifdef SLEEPABLE
 export SLEEPABLE
 endif
 
-.PHONY: all check check-debug compat bench demo export tree build deps results clean mutants
+.PHONY: all check check-debug compat bench demo export tree build deps results clean mutants fuzz
 .PHONY: gitam edit refresh refresh-check matrix
 
 all: demo export
@@ -79,6 +83,9 @@ check-debug:
 
 bench:
 	bash harness/bench.sh
+
+fuzz:
+	bash harness/test.sh fuzz
 
 mutants: deps
 	bash harness/mutants.sh $(MUTANTS)

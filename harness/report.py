@@ -423,7 +423,7 @@ def kmemleak(lines, flavor, mode, res):
         begin = next(i for i, l in enumerate(lines)
                      if l.startswith('MMUN-KMEMLEAK-BEGIN'))
     except StopIteration:
-        if flavor.endswith('-debug') and mode == 'check':
+        if flavor.endswith('-debug') and mode in ('check', 'fuzz'):
             res.add('harness', 'kmemleak: no unreferenced object', 'FAIL',
                     'the debug kernel printed no leak scan')
         return lines, []

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # Boot $BUILD/$KERNEL under QEMU and keep the whole console log.
 #
-#   run.sh MODE    MODE is "check" (the suites), "demo" or "bench"
+#   run.sh MODE    MODE is "check" (the suites), "demo", "bench" or "fuzz"
 #
 # ARCH=x86_64 boots QEMU's pc machine, ARCH=arm64 its virt machine (GICv3,
 # device tree). TCG by default (-accel tcg -cpu max); MMUN_KVM=1 asks for KVM, MMUN_ICOUNT=1
@@ -25,6 +25,8 @@ else
 	limit=900
 fi
 [ "$ARCH" = arm64 ] && limit=$(( limit * 2 ))
+# make fuzz: its time, and the boot, the shrinking and the scans beside.
+[ "$mode" = fuzz ] && limit=$(( FUZZ_SECONDS + limit ))
 limit=${MMUN_TIMEOUT:-$limit}
 log=$FLAVOR_DIR/console-$mode.log
 
@@ -55,6 +57,7 @@ append+=" hugepages=16 mmun.mode=$mode ${MMUN_APPEND:-}"
 # SLUB's red zones, poisoning and sanity checks on every cache (check.config
 # has CONFIG_SLUB_DEBUG; KASAN does it better on a debug kernel).
 [ "$DEBUG" = 1 ] || append+=" slub_debug=FZP"
+[ "$mode" = fuzz ] && append+=" mmun.fuzz=-t,$FUZZ_SECONDS,-s,$FUZZ_SEED"
 # MMUN_TESTS=prog,prog: only these kselftest programs (collection:name,
 # or "none" for the KUnit suites alone), as make mutants asks.
 [ -n "${MMUN_TESTS:-}" ] && append+=" mmun.tests=$MMUN_TESTS"

@@ -6,6 +6,9 @@
 #   test.sh demo    the demonstration: a device mirroring a process's
 #                   buffer through its changes (harness/demo.py), and the
 #                   KUnit suites
+#   test.sh fuzz    the fuzzer for FUZZ_SECONDS (600), its seeds from
+#                   FUZZ_SEED on (the time of day by default), and the
+#                   KUnit suites
 
 # "make check" of the patched kernel checks both of its builds, with
 # CONFIG_MMU_NOTIFIER_SLEEPABLE=y and =n, and ends with their sum;
@@ -37,6 +40,10 @@ fi
 
 mode=${1:-check}
 t0=$(date +%s)
+if [ "$mode" = fuzz ]; then
+	export FUZZ_SECONDS=${FUZZ_SECONDS:-600} FUZZ_SEED=${FUZZ_SEED:-$(date +%s)}
+	say "fuzz: seeds from $FUZZ_SEED on, for $FUZZ_SECONDS s (FUZZ_SEED=, FUZZ_SECONDS=)"
+fi
 phase() { say "$1 done in $(( $(date +%s) - t0 ))s"; }
 
 # No results of an earlier run may outlive a run that stops short.
@@ -117,7 +124,9 @@ manifest=$FLAVOR_DIR/manifest-$mode
 	     s && match($0, /\.name = "[^"]+"/) {
 		print "kunit", substr($0, RSTART + 9, RLENGTH - 10); s = 0 }' \
 		"$SRC"/mm/mmu_notifier_kunit.c
-	if [ "$mode" = check ]; then
+	if [ "$mode" = fuzz ]; then
+		echo "kselftest fuzz"
+	elif [ "$mode" = check ]; then
 		while IFS=: read -r coll prog; do
 			case ",${MMUN_TESTS:-$coll:$prog}," in
 			*",$coll:$prog,"*) echo "kselftest $prog" ;;

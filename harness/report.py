@@ -521,6 +521,10 @@ def main():
                                                    'MMUN-QEMU-EXIT '))), '')
     res.add('harness', 'guest ran the suites to the end',
             'PASS' if done else 'FAIL', why)
+    for l in lines:
+        if l.startswith('MMUN-STALL '):
+            res.add('harness', 'guest kept making progress', 'FAIL',
+                    l[len('MMUN-STALL '):])
     if any(l.startswith('MMUN-WATCHDOG-DUMP') for l in lines):
         res.add('harness', 'guest done before its watchdog dumped it', 'FAIL',
                 'every CPU and task: sysrq l, t, w in the console log')

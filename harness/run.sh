@@ -29,6 +29,17 @@ fi
 [ "$mode" = fuzz ] && limit=$(( FUZZ_SECONDS + limit ))
 limit=${MMUN_TIMEOUT:-$limit}
 log=$FLAVOR_DIR/console-$mode.log
+# A guest whose console stays silent this long has stopped: the host dumps
+# it through QEMU's monitor (harness/monitor.py) and ends it with an NMI.
+if [ "$DEBUG" = 1 ]; then
+	stall=600
+else
+	stall=300
+fi
+[ "$ARCH" = arm64 ] && stall=$(( stall * 2 ))
+stall=${MMUN_STALL:-$stall}
+mon=$FLAVOR_DIR/monitor-$mode.sock
+dump=$FLAVOR_DIR/stall-$mode.txt
 
 # -cpu max on arm64 emulates the architected pointer authentication
 # (QARMA), which costs TCG more than the rest of the guest: the
@@ -53,6 +64,9 @@ else
 fi
 
 append="console=$console panic=-1 oops=panic softlockup_panic=1"
+# The host's NMI at a stall panics an x86 guest, whose panic prints what
+# the console held back, every CPU's backtrace and every task's locks.
+[ "$ARCH" = x86_64 ] && append+=" unknown_nmi_panic=1 panic_print=0x48"
 append+=" hugepages=16 mmun.mode=$mode ${MMUN_APPEND:-}"
 # SLUB's red zones, poisoning and sanity checks on every cache (check.config
 # has CONFIG_SLUB_DEBUG; KASAN does it better on a debug kernel).
@@ -69,6 +83,26 @@ append+=" hugepages=16 mmun.mode=$mode ${MMUN_APPEND:-}"
 
 say "booting $FLAVOR under ${qemu[0]} (${accel[1]}), mode $mode; console: $log"
 start=$(date +%s)
+rm -f "$mon" "$dump"
+# The stall watch: the size of the console log, every 10 s.
+(
+	last=-1 quiet=0
+	while sleep 10; do
+		[ -S "$mon" ] || continue
+		size=$(stat -c %s "$log" 2>/dev/null || echo 0)
+		if [ "$size" = "$last" ]; then
+			quiet=$(( quiet + 10 ))
+		else
+			quiet=0 last=$size
+		fi
+		if [ "$quiet" -ge "$stall" ]; then
+			python3 "$ROOT/harness/monitor.py" "$mon" "$OBJ/System.map" \
+				"$dump" --nmi >/dev/null 2>&1
+			exit 0
+		fi
+	done
+) &
+watch=$!
 set +e
 timeout --foreground "$limit" "${qemu[@]}" "${accel[@]}" \
 	-smp 2,sockets=2,cores=1,threads=1 -m "$(( ${node_mem%G} * 2 ))G" \
@@ -78,14 +112,22 @@ timeout --foreground "$limit" "${qemu[@]}" "${accel[@]}" \
 	-numa node,nodeid=1,cpus=1,memdev=mem1 \
 	-kernel "$FLAVOR_DIR/$KIMAGE" -initrd "$FLAVOR_DIR/initramfs.cpio" \
 	-append "$append" \
-	-display none -serial stdio -monitor none -no-reboot \
+	-display none -serial stdio -monitor "unix:$mon,server=on,wait=off" -no-reboot \
 	< /dev/null 2>&1 | tr -d '\r' | tee "$log" |
 	grep --line-buffered -E '^(MMUN-|ok |not ok )|^# (ok|not ok) ' |
 	sed -u 's/^/   guest: /' >&2
 rc=${PIPESTATUS[0]}
+kill "$watch" 2>/dev/null
+wait "$watch" 2>/dev/null
+rm -f "$mon"
 set -e
 secs=$(( $(date +%s) - start ))
 echo "$secs" > "$FLAVOR_DIR/guest-seconds-$mode"
+if [ -s "$dump" ]; then
+	echo "MMUN-STALL the console was silent for ${stall}s: vCPU registers and stacks in $dump" >> "$log"
+	say "stall: the console was silent for ${stall}s; the vCPUs' registers and stacks: $dump"
+	sed -n '/^ip: /p' "$dump" >&2
+fi
 if [ "$rc" = 124 ]; then
 	echo "MMUN-WATCHDOG guest still running after ${limit}s, killed" >> "$log"
 	say "watchdog: the guest ran past ${limit}s and was killed"

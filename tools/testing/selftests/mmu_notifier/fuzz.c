@@ -752,7 +752,7 @@ static void target_main(void)
 			t_uffd = -1;
 		}
 	}
-	t_wp_ok = t_uffd >= 0 && (api.ioctls & (1ULL << _UFFDIO_REGISTER));
+	t_wp_ok = t_uffd >= 0 && (api.features & UFFD_FEATURE_PAGEFAULT_FLAG_WP);
 	p = mmap(ARENA, PAGES * ps, PROT_READ | PROT_WRITE,
 		 MAP_FIXED_NOREPLACE | MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p != ARENA)

@@ -63,8 +63,9 @@ class Monitor:
 
     def cmd(self, line):
         self.s.sendall(line.encode() + b'\n')
-        out = self.read()
-        return out.rsplit('(qemu) ', 1)[0]
+        out = self.read().rsplit('(qemu) ', 1)[0]
+        # The first line is the monitor's echo of the command.
+        return out.split('\n', 1)[1] if '\n' in out else ''
 
 
 def main():

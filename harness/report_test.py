@@ -463,6 +463,15 @@ MMUN-KMEMLEAK-END
         self.assertIn('guest done before its watchdog dumped it', out)
         self.assertNotIn('powered off', out)
 
+    def test_stall_dump_fails(self):
+        # The host's stall watch dumped the guest and panicked it.
+        rc, _, out = self.run_report(
+            KUNIT_OK + INIT + kselftest(GOOD_PROGRAM) +
+            "MMUN-STALL the console was silent for 300s: vCPU registers"
+            " and stacks in /x/stall-check.txt\n")
+        self.assertEqual(rc, 1)
+        self.assertIn('FAIL harness: guest kept making progress', out)
+
     def test_hang_at_poweroff_fails(self):
         rc, _, out = self.run_report(
             KUNIT_OK + INIT + kselftest(GOOD_PROGRAM) + DONE +

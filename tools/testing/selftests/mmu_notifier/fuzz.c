@@ -40,7 +40,7 @@
  * printed whole.
  *
  *   fuzz                  the selftest run: the shrinker's test, then the
- *                         fixed seeds 1 to 4 (-s 1 -n 4)
+ *                         fixed seeds 1 to 3, 100 batches each
  *   fuzz -s S -n N -b B   seeds S..S+N-1, B batches each (-t SECS: seeds
  *                         from S on until SECS have passed)
  *   fuzz -r 'OPS'         replay a printed sequence
@@ -1455,19 +1455,34 @@ static void run_batch(const struct op *op, int n)
 			reap_target(i);
 }
 
+/*
+ * End every target, opening the gates their exits wait at meanwhile, and
+ * check their notifiers as at any exit.
+ */
 static void stop_targets(void)
 {
+	double t0 = now();
 	int i;
 
 	for (i = 0; i < TARGETS; i++) {
 		if (!tg[i].pid)
 			continue;
-		kill(tg[i].pid, SIGKILL);
-		waitpid(tg[i].pid, NULL, 0);
 		tg[i].dying = true;
-		open_gates();
+		kill(tg[i].pid, SIGKILL);
+		while (waitpid(tg[i].pid, NULL, WNOHANG) != tg[i].pid) {
+			if (now() - t0 > batch_limit) {
+				failf("hang", "target %d did not exit in %.0f s",
+				      tg[i].pid, batch_limit);
+				tmn_write_file("/proc/sysrq-trigger", "w");
+				waitpid(tg[i].pid, NULL, 0);
+				break;
+			}
+			open_gates();
+			usleep(5000);
+		}
 		reap_target(i);
 	}
+	kmsg_check();
 }
 
 /*
@@ -1682,8 +1697,8 @@ static bool self_test(void)
 
 int main(int argc, char **argv)
 {
-	unsigned long long first = 1, count = 4;
-	int batches = 150, opt, fd;
+	unsigned long long first = 1, count = 3;
+	int batches = 100, opt, fd;
 	double seconds = 0, t0;
 	const char *replay = NULL;
 	bool self = false, ok = true;

@@ -88,7 +88,7 @@ def main():
         sp = 'rsp' if 'RSP=' in regs else 'sp'
         stack = mon.cmd('x/512gx $%s' % sp)
         called = []
-        for word in re.findall(r'\b([0-9a-f]{16})\b', stack):
+        for word in re.findall(r'0x([0-9a-f]{16})', stack):
             n = name(int(word, 16), syms)
             if n:
                 called.append(n)

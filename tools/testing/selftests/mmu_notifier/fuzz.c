@@ -40,7 +40,7 @@
  * printed whole.
  *
  *   fuzz                  the selftest run: the shrinker's test, then the
- *                         fixed seeds 1 to 3, 100 batches each
+ *                         fixed seeds 1 to 3, 60 batches each
  *   fuzz -s S -n N -b B   seeds S..S+N-1, B batches each (-t SECS: seeds
  *                         from S on until SECS have passed)
  *   fuzz -r 'OPS'         replay a printed sequence
@@ -1698,7 +1698,7 @@ static bool self_test(void)
 int main(int argc, char **argv)
 {
 	unsigned long long first = 1, count = 3;
-	int batches = 100, opt, fd;
+	int batches = 60, opt, fd;
 	double seconds = 0, t0;
 	const char *replay = NULL;
 	bool self = false, ok = true;

@@ -43,7 +43,8 @@
  *                         fixed seeds 1 to 3, 60 batches each
  *   fuzz -s S -n N -b B   seeds S..S+N-1, B batches each (-t SECS: seeds
  *                         from S on until SECS have passed)
- *   fuzz -r 'OPS'         replay a printed sequence
+ *   fuzz -r 'OPS'         replay a printed sequence (-S SECS: shrink it
+ *                         further for that long if it fails)
  *   fuzz -p               the shrinker's own test: a planted failure
  */
 #define _GNU_SOURCE
@@ -1625,6 +1626,21 @@ static void restore_machine(void)
 
 static struct seq cur;
 
+/* The batch that ends at operation @end (the one that failed). */
+static void print_batch(const struct seq *s, int end)
+{
+	int i = end - 1;
+
+	while (i > 0 && s->op[i].join)
+		i--;
+	printf("# failing batch:");
+	for (; i < end; i++) {
+		putchar(' ');
+		print_op(stdout, &s->op[i]);
+	}
+	putchar('\n');
+}
+
 /* One seed: generate, run; on a failure print, shrink, print again. */
 static bool run_seed(uint64_t seed, int batches, double shrink_budget)
 {
@@ -1641,6 +1657,7 @@ static bool run_seed(uint64_t seed, int batches, double shrink_budget)
 				      now() - t0);
 		return true;
 	}
+	print_batch(&cur, r);
 	ksft_print_msg("seed %llu failed after %d of %d operations (%llu run): %s: %s\n",
 		       (unsigned long long)seed, r, cur.n, ops_run - ops0,
 		       fail_class, fail_msg);
@@ -1699,22 +1716,24 @@ int main(int argc, char **argv)
 {
 	unsigned long long first = 1, count = 3;
 	int batches = 60, opt, fd;
-	double seconds = 0, t0;
+	double seconds = 0, shrink_secs = 0, t0;
 	const char *replay = NULL;
 	bool self = false, ok = true;
+	int r;
 
-	while ((opt = getopt(argc, argv, "s:n:b:t:r:l:pv")) != -1) {
+	while ((opt = getopt(argc, argv, "s:n:b:t:r:S:l:pv")) != -1) {
 		switch (opt) {
 		case 's': first = strtoull(optarg, NULL, 0); break;
 		case 'n': count = strtoull(optarg, NULL, 0); break;
 		case 'b': batches = atoi(optarg); break;
 		case 't': seconds = atof(optarg); break;
 		case 'r': replay = optarg; break;
+		case 'S': shrink_secs = atof(optarg); break;
 		case 'l': batch_limit = atof(optarg); break;
 		case 'p': self = true; break;
 		case 'v': verbose = true; break;
 		default:
-			fprintf(stderr, "usage: %s [-s SEED] [-n SEEDS] [-b BATCHES] [-t SECONDS] [-r OPS] [-p] [-v]\n",
+			fprintf(stderr, "usage: %s [-s SEED] [-n SEEDS] [-b BATCHES] [-t SECONDS] [-r OPS [-S SECONDS]] [-l SECONDS] [-p] [-v]\n",
 				argv[0]);
 			return KSFT_FAIL;
 		}
@@ -1743,8 +1762,20 @@ int main(int argc, char **argv)
 		if (parse_seq(&cur, replay)) {
 			ksft_test_result_fail("replay: cannot parse the sequence\n");
 			ok = false;
-		} else if (run_seq(&cur) >= 0) {
-			ksft_test_result_fail("replay: %s: %s\n", fail_class,
+		} else if ((r = run_seq(&cur)) >= 0) {
+			char class[32];
+
+			snprintf(class, sizeof(class), "%s", fail_class);
+			print_batch(&cur, r);
+			ksft_print_msg("replay failed after %d of %d operations: %s: %s\n",
+				       r, cur.n, fail_class, fail_msg);
+			if (shrink_secs > 0 && strcmp(class, "kernel") &&
+			    strcmp(class, "hang") && strcmp(class, "setup")) {
+				cur.n = r;
+				shrink(&cur, class, shrink_secs);
+				print_seq(stdout, &cur, "# reproducer: fuzz -r ");
+			}
+			ksft_test_result_fail("replay: %s: %s\n", class,
 					      fail_msg);
 			ok = false;
 		} else {

@@ -105,7 +105,7 @@ struct uffdio_move {
 #define SYS_process_mrelease	448
 #endif
 #define MPOL_BIND		2
-#define MPOL_MF_MOVE		(1 << 1)
+#define MPOL_MF_MOVE		2	/* 1 << 1 */
 
 /* Every target maps its memory in one arena: 16 slots of 64 pages. */
 #define ARENA		((char *)0x5a0000000000UL)
@@ -336,16 +336,30 @@ static void slot_range(uint32_t b, uint32_t c, char **addr, size_t *len)
 /* ---- the target processes ---- */
 
 static __thread sigjmp_buf fault_jmp;
-static __thread volatile int fault_armed;
+static __thread int fault_armed;
 static int t_memfd = -1, t_file = -1, t_uffd = -1;
+/* The source of UFFDIO_COPY: as large as any slot range. */
+static char *t_buf;
 static int t_wp_ok;
 static pid_t t_kids[2];
 
 static void on_fault(int sig)
 {
-	if (fault_armed)
+	if (__atomic_load_n(&fault_armed, __ATOMIC_RELAXED))
 		siglongjmp(fault_jmp, 1);
 	_exit(100 + sig);
+}
+
+/* Resolve a missing page with the zero page; false if that failed. */
+static bool t_zeropage(unsigned long addr)
+{
+	struct uffdio_zeropage zp = { .range = { addr, ps }, .mode = 0 };
+	struct uffdio_range r = { addr, ps };
+
+	if (ioctl(t_uffd, UFFDIO_ZEROPAGE, &zp) && errno != EEXIST)
+		return false;
+	ioctl(t_uffd, UFFDIO_WAKE, &r);
+	return true;
 }
 
 static void *t_uffd_thread(void *arg)
@@ -370,17 +384,8 @@ static void *t_uffd_thread(void *arg)
 
 			if (!ioctl(t_uffd, UFFDIO_WRITEPROTECT, &wp))
 				continue;
-		} else {
-			struct uffdio_zeropage zp = {
-				.range = { addr, ps }, .mode = 0 };
-
-			if (!ioctl(t_uffd, UFFDIO_ZEROPAGE, &zp) ||
-			    errno == EEXIST) {
-				struct uffdio_range r = { addr, ps };
-
-				ioctl(t_uffd, UFFDIO_WAKE, &r);
-				continue;
-			}
+		} else if (t_zeropage(addr)) {
+			continue;
 		}
 		/*
 		 * What cannot be resolved (a hugetlb page, a VMA that
@@ -403,8 +408,8 @@ static void t_fill(char *p, size_t len, uint32_t v)
 	size_t i;
 
 	for (i = 0; i < len; i += ps)
-		*(volatile uint64_t *)(p + i) = ((uint64_t)v << 20) ^
-			(uintptr_t)(p + i);
+		__atomic_store_n((uint64_t *)(p + i), ((uint64_t)v << 20) ^
+				 (uintptr_t)(p + i), __ATOMIC_RELAXED);
 }
 
 static void t_close_fds(int keep_lo, int keep_hi)
@@ -422,7 +427,7 @@ static long t_uffd_register(char *addr, size_t len, bool wp)
 	};
 
 	if (t_uffd < 0)
-		return -ENOSYS;
+		return -EOPNOTSUPP;
 	return ioctl(t_uffd, UFFDIO_REGISTER, &reg) ? -errno : 0;
 }
 
@@ -444,10 +449,10 @@ static long t_exec(const struct op *o)
 
 	slot_range(o->b, o->c, &addr, &len);
 	if (sigsetjmp(fault_jmp, 1)) {
-		fault_armed = 0;
+		__atomic_store_n(&fault_armed, 0, __ATOMIC_RELAXED);
 		return -EFAULT;
 	}
-	fault_armed = 1;
+	__atomic_store_n(&fault_armed, 1, __ATOMIC_RELAXED);
 	switch (o->code) {
 	case T_MAP: {
 		int kind = o->a % 8, flags = MAP_FIXED, fd = -1;
@@ -508,8 +513,7 @@ static long t_exec(const struct op *o)
 		break;
 	case T_READ:
 		for (i = 0; i < len; i += ps)
-			ret += *(volatile char *)(addr + i);
-		ret = 0;
+			__atomic_load_n(addr + i, __ATOMIC_RELAXED);
 		break;
 	case T_PROTECT:
 		ret = mprotect(addr, len, prots[o->a % 4]) ? -errno : 0;
@@ -529,12 +533,12 @@ static long t_exec(const struct op *o)
 			if (addr + dlen > ARENA + PAGES * ps)
 				dlen = ARENA + PAGES * ps - addr;
 			p = mremap(addr, len, dlen, 0);
-		} else if (dst + dlen > ARENA + PAGES * ps ||
-			   (dst < addr + len && addr < dst + dlen)) {
-			ret = -EINVAL;
-			break;
-		} else {
+		} else if (dst + dlen <= ARENA + PAGES * ps &&
+			   (dst >= addr + len || addr >= dst + dlen)) {
 			p = mremap(addr, len, dlen, flags, dst);
+		} else {
+			p = MAP_FAILED;
+			errno = EINVAL;
 		}
 		ret = p == MAP_FAILED ? -errno : 0;
 		break;
@@ -556,7 +560,7 @@ static long t_exec(const struct op *o)
 			break;
 		}
 		if (!pid) {
-			fault_armed = 1;
+			__atomic_store_n(&fault_armed, 1, __ATOMIC_RELAXED);
 			if (sigsetjmp(fault_jmp, 1))
 				pause();
 			t_close_fds(3, 2);
@@ -601,13 +605,19 @@ static long t_exec(const struct op *o)
 		break;
 	}
 	case T_UFFD_COPY: {
-		static char buf[4 * SLOT_PAGES * 4096] __attribute__((aligned(4096)));
 		struct uffdio_copy copy = {
-			.dst = (uintptr_t)addr, .src = (uintptr_t)buf,
+			.dst = (uintptr_t)addr, .src = (uintptr_t)t_buf,
 			.len = len, .mode = 0 };
 
-		if (len > sizeof(buf))
-			len = copy.len = sizeof(buf);
+		if (!t_buf)
+			t_buf = mmap(NULL, 4 * SLOT_PAGES * ps,
+				     PROT_READ | PROT_WRITE,
+				     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (t_buf == MAP_FAILED) {
+			t_buf = NULL;
+			ret = -ENOMEM;
+			break;
+		}
 		p = mmap(addr, len, PROT_READ | PROT_WRITE,
 			 MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (p == MAP_FAILED) {
@@ -617,8 +627,8 @@ static long t_exec(const struct op *o)
 		ret = t_uffd_register(addr, len, o->a & 1);
 		if (ret)
 			break;
-		for (i = 0; i < len; i += 4096)
-			*(uint64_t *)(buf + i) = o->d + i;
+		for (i = 0; i < len; i += ps)
+			*(uint64_t *)(t_buf + i) = o->d + i;
 		/* Some of it only: the rest faults through the handler. */
 		copy.len = (size_t)(1 + o->a / 2 % (len / ps)) * ps;
 		ret = ioctl(t_uffd, UFFDIO_COPY, &copy) ? -errno : 0;
@@ -652,7 +662,7 @@ static long t_exec(const struct op *o)
 			.mode = o->a & 1 ? UFFDIO_WRITEPROTECT_MODE_WP : 0 };
 
 		if (!t_wp_ok) {
-			ret = -ENOSYS;
+			ret = -EOPNOTSUPP;
 			break;
 		}
 		t_uffd_register(addr, len, true);
@@ -685,7 +695,7 @@ static long t_exec(const struct op *o)
 	default:
 		ret = -EINVAL;
 	}
-	fault_armed = 0;
+	__atomic_store_n(&fault_armed, 0, __ATOMIC_RELAXED);
 	return ret;
 }
 
@@ -1082,7 +1092,7 @@ static void kmsg_check(void)
 		rec[n] = 0;
 		msg = strchr(rec, ';');
 		msg = msg ? msg + 1 : rec;
-		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		for (i = 0; i < ARRAY_SIZE(bad); i++)
 			if (strstr(msg, bad[i])) {
 				msg[strcspn(msg, "\n")] = 0;
 				failf("kernel", "the kernel logged: %s", msg);
@@ -1190,13 +1200,15 @@ static void check_target(int ti)
 			return;
 		}
 		if (st.late)
-			failf("late", "notifier %d (kind %d): %llu entries pointed to a freed page when dropped",
+			failf("late",
+			      "notifier %d (kind %d): %llu entries pointed to a freed page when dropped",
 			      n->id, n->kind, (unsigned long long)st.late);
 		if (st.active)
 			failf("active", "notifier %d (kind %d): %u invalidations still in progress",
 			      n->id, n->kind, st.active);
 		if (st.releases)
-			failf("release", "notifier %d (kind %d): ->release ran %llu times on a live mm",
+			failf("release",
+			      "notifier %d (kind %d): ->release ran %llu times on a live mm",
 			      n->id, n->kind, (unsigned long long)st.releases);
 		if (st.held)
 			failf("active", "notifier %d: %u callouts wait at its gate",
@@ -1239,7 +1251,8 @@ static void check_target(int ti)
 					continue;
 				why = entry_wrong(snap[k], pm2, vm);
 				if (why)
-					failf("coherence", "notifier %d (kind %d, flags %#x), %#lx: device entry %#llx, pagemap %#llx: %s",
+					failf("coherence",
+					      "notifier %d (kind %d, flags %#x), %#lx: device entry %#llx, pagemap %#llx: %s",
 					      n->id, n->kind, n->flags,
 					      (unsigned long)a,
 					      (unsigned long long)snap[k],
@@ -1255,7 +1268,8 @@ static void check_target(int ti)
 				ret = tmn_read(fd, n->id, (void *)a, dev,
 					       sizeof(dev));
 				if (ret == -ESTALE)
-					failf("stale", "notifier %d, %#lx: a device read reached a freed page",
+					failf("stale",
+					      "notifier %d, %#lx: a device read reached a freed page",
 					      n->id, (unsigned long)a);
 				if (ret ||
 				    pread(t->mem, proc, sizeof(proc), a) !=
@@ -1269,7 +1283,8 @@ static void check_target(int ti)
 				    pread(t->mem, proc, sizeof(proc), a) !=
 				    sizeof(proc) || !memcmp(dev, proc, sizeof(dev)))
 					continue;
-				failf("coherence", "notifier %d (kind %d), %#lx: the device reads %#llx, the process %#llx",
+				failf("coherence",
+				      "notifier %d (kind %d), %#lx: the device reads %#llx, the process %#llx",
 				      n->id, n->kind, (unsigned long)a,
 				      (unsigned long long)*(uint64_t *)dev,
 				      (unsigned long long)*(uint64_t *)proc);
@@ -1286,7 +1301,8 @@ static void check_target(int ti)
 			if (!ioctl(fd, TMN_EVENTS, &e))
 				for (j = 0; j < e.count; j++)
 					if (ev[j].flags & TMN_EVF_UNPAIRED)
-						failf("pairing", "notifier %d: an end of [%#llx, %#llx) event %u without its start",
+						failf("pairing",
+						      "notifier %d: an end of [%#llx, %#llx) event %u without its start",
 						      n->id,
 						      (unsigned long long)ev[j].start,
 						      (unsigned long long)ev[j].end,
@@ -1318,20 +1334,22 @@ static void reap_target(int ti)
 			 * The exit's teardown runs in whoever held the mm
 			 * last: give a straggler a moment.
 			 */
-			for (w = 0; w < 200; w++)
+			for (w = 0; w < 200; w++) {
 				if (tmn_status(t->files[n->file], n->id, &st) ||
 				    st.releases)
 					break;
-				else
-					usleep(10000);
+				usleep(10000);
+			}
 			if (tmn_status(t->files[n->file], n->id, &st))
 				failf("setup", "no status of notifier %d", n->id);
 			else if (st.releases != 1)
-				failf("release", "notifier %d (kind %d, flags %#x): ->release ran %llu times at exit",
+				failf("release",
+				      "notifier %d (kind %d, flags %#x): ->release ran %llu times at exit",
 				      n->id, n->kind, n->flags,
 				      (unsigned long long)st.releases);
 			else if (st.active || st.held)
-				failf("active", "notifier %d: %u invalidations, %u gated callouts left after exit",
+				failf("active",
+				      "notifier %d: %u invalidations, %u gated callouts left after exit",
 				      n->id, st.active, st.held);
 		}
 		unreg_check(t, n, true);
@@ -1490,7 +1508,17 @@ static void stop_targets(void)
  * Run a sequence from fresh targets. Returns the number of operations
  * run when it failed (fail_class set), or -1 if it passed.
  */
+static int run_seq_failed_at;
+
+static int run_seq_inner(const struct seq *s);
+
 static int run_seq(const struct seq *s)
+{
+	run_seq_failed_at = run_seq_inner(s);
+	return run_seq_failed_at;
+}
+
+static int run_seq_inner(const struct seq *s)
 {
 	int i, j, ti;
 
@@ -1723,17 +1751,37 @@ int main(int argc, char **argv)
 
 	while ((opt = getopt(argc, argv, "s:n:b:t:r:S:l:pv")) != -1) {
 		switch (opt) {
-		case 's': first = strtoull(optarg, NULL, 0); break;
-		case 'n': count = strtoull(optarg, NULL, 0); break;
-		case 'b': batches = atoi(optarg); break;
-		case 't': seconds = atof(optarg); break;
-		case 'r': replay = optarg; break;
-		case 'S': shrink_secs = atof(optarg); break;
-		case 'l': batch_limit = atof(optarg); break;
-		case 'p': self = true; break;
-		case 'v': verbose = true; break;
+		case 's':
+			first = strtoull(optarg, NULL, 0);
+			break;
+		case 'n':
+			count = strtoull(optarg, NULL, 0);
+			break;
+		case 'b':
+			batches = atoi(optarg);
+			break;
+		case 't':
+			seconds = atof(optarg);
+			break;
+		case 'r':
+			replay = optarg;
+			break;
+		case 'S':
+			shrink_secs = atof(optarg);
+			break;
+		case 'l':
+			batch_limit = atof(optarg);
+			break;
+		case 'p':
+			self = true;
+			break;
+		case 'v':
+			verbose = true;
+			break;
 		default:
-			fprintf(stderr, "usage: %s [-s SEED] [-n SEEDS] [-b BATCHES] [-t SECONDS] [-r OPS [-S SECONDS]] [-l SECONDS] [-p] [-v]\n",
+			fprintf(stderr,
+				"usage: %s [-s SEED] [-n SEEDS] [-b BATCHES] [-t SECONDS]\n"
+				"       [-r OPS [-S SECONDS]] [-l SECONDS] [-p] [-v]\n",
 				argv[0]);
 			return KSFT_FAIL;
 		}
@@ -1752,8 +1800,9 @@ int main(int argc, char **argv)
 	setup_machine();
 	if (kpagecount < 0)
 		ksft_exit_skip("no /proc/kpagecount (CONFIG_PROC_PAGE_MONITOR)\n");
-	ksft_print_msg("%d target processes of %d threads, %d nodes, %s, memory cgroup %s, file mappings on %s\n",
-		       TARGETS, THREADS, nodes,
+	ksft_print_msg("%d target processes of %d threads, %d nodes\n",
+		       TARGETS, THREADS, nodes);
+	ksft_print_msg("%s, memory cgroup %s, file mappings on %s\n",
 		       kmsg >= 0 ? "/dev/kmsg read" : "no /dev/kmsg",
 		       have_cgroup ? "yes" : "no", wb_dir ? wb_dir : "shmem");
 	t0 = now();
@@ -1762,9 +1811,10 @@ int main(int argc, char **argv)
 		if (parse_seq(&cur, replay)) {
 			ksft_test_result_fail("replay: cannot parse the sequence\n");
 			ok = false;
-		} else if ((r = run_seq(&cur)) >= 0) {
+		} else if (run_seq(&cur) >= 0) {
 			char class[32];
 
+			r = run_seq_failed_at;
 			snprintf(class, sizeof(class), "%s", fail_class);
 			print_batch(&cur, r);
 			ksft_print_msg("replay failed after %d of %d operations: %s: %s\n",

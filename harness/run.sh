@@ -71,7 +71,8 @@ append+=" hugepages=16 mmun.mode=$mode ${MMUN_APPEND:-}"
 # SLUB's red zones, poisoning and sanity checks on every cache (check.config
 # has CONFIG_SLUB_DEBUG; KASAN does it better on a debug kernel).
 [ "$DEBUG" = 1 ] || append+=" slub_debug=FZP"
-[ "$mode" = fuzz ] && append+=" mmun.fuzz=-t,$FUZZ_SECONDS,-s,$FUZZ_SEED"
+[ "$mode" = fuzz ] &&
+	append+=" mmun.fuzz=-t,$FUZZ_SECONDS,-s,$FUZZ_SEED${FUZZ_BATCHES:+,-b,$FUZZ_BATCHES}"
 # MMUN_TESTS=prog,prog: only these kselftest programs (collection:name,
 # or "none" for the KUnit suites alone), as make mutants asks.
 [ -n "${MMUN_TESTS:-}" ] && append+=" mmun.tests=$MMUN_TESTS"

@@ -7,8 +7,9 @@
 #                   buffer through its changes (harness/demo.py), and the
 #                   KUnit suites
 #   test.sh fuzz    the fuzzer for FUZZ_SECONDS (600), its seeds from
-#                   FUZZ_SEED on (the time of day by default), and the
-#                   KUnit suites
+#                   FUZZ_SEED on (the time of day by default), FUZZ_BATCHES
+#                   batches each (the program's default), and the KUnit
+#                   suites
 
 # "make check" of the patched kernel checks both of its builds, with
 # CONFIG_MMU_NOTIFIER_SLEEPABLE=y and =n, and ends with their sum;

@@ -39,12 +39,14 @@
  * boot that printed it (lockdep and KASAN report once): its sequence is
  * printed whole.
  *
- *   fuzz                  the selftest run: the shrinker's test, then the
- *                         fixed seeds 1 to 3, 60 batches each
+ *   fuzz                  the selftest run: the shrinker's test, the
+ *                         sequences of earlier findings, then the fixed
+ *                         seeds 1 to 3, 100 batches each
  *   fuzz -s S -n N -b B   seeds S..S+N-1, B batches each (-t SECS: seeds
  *                         from S on until SECS have passed)
- *   fuzz -r 'OPS'         replay a printed sequence (-S SECS: shrink it
- *                         further for that long if it fails)
+ *   fuzz -r 'OPS'         replay a printed sequence, its operations apart
+ *                         by spaces or slashes (-S SECS: shrink it for that
+ *                         long if it fails)
  *   fuzz -p               the shrinker's own test: a planted failure
  */
 #define _GNU_SOURCE
@@ -293,7 +295,7 @@ static int parse_seq(struct seq *s, const char *text)
 		struct op *o = &s->op[s->n];
 		unsigned int v[6];
 
-		while (*p == ' ' || *p == '\'')
+		while (*p == ' ' || *p == '\'' || *p == '/')
 			p++;
 		if (!*p)
 			break;
@@ -1703,6 +1705,42 @@ static bool run_seed(uint64_t seed, int batches, double shrink_budget)
 }
 
 /*
+ * What the fuzzer found, as sequences that replay it. hugetlb_migrate_tlb:
+ * a secondary-TLB device mirrors pages of a hugetlb page past its first
+ * 4 KiB, and move_pages() migrates the page; x86 flushes the cleared huge
+ * PTE by its first address alone, and the device must still drop all of
+ * it (seed 3, 100 batches, on a debug kernel).
+ */
+static const char * const regressions[] = {
+	"hugetlb_migrate_tlb",
+};
+
+static const char * const regression_ops[] = {
+	"map:1:0:6:0:0:1 reg:1:0:3:4:3:0 mirror:1:0:0:64:127:1 move_pages:1:0:0:0:0:1 move_pages:1:0:0:0:0:0",
+};
+
+static bool run_regressions(void)
+{
+	bool ok = true;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(regressions); i++) {
+		if (parse_seq(&cur, regression_ops[i])) {
+			ksft_test_result_fail("%s: cannot parse the sequence\n",
+					      regressions[i]);
+			ok = false;
+		} else if (run_seq(&cur) >= 0) {
+			ksft_test_result_fail("%s: %s: %s\n", regressions[i],
+					      fail_class, fail_msg);
+			ok = false;
+		} else {
+			ksft_test_result_pass("%s\n", regressions[i]);
+		}
+	}
+	return ok;
+}
+
+/*
  * The shrinker's own test: a long random sequence with one map and one
  * planted mark in it must shrink to those two, the map first.
  */
@@ -1743,7 +1781,7 @@ static bool self_test(void)
 int main(int argc, char **argv)
 {
 	unsigned long long first = 1, count = 3;
-	int batches = 60, opt, fd;
+	int batches = 100, opt, fd;
 	double seconds = 0, shrink_secs = 0, t0;
 	const char *replay = NULL;
 	bool self = false, ok = true;
@@ -1844,8 +1882,9 @@ int main(int argc, char **argv)
 	} else {
 		unsigned long long s;
 
-		ksft_set_plan(count + 1);
+		ksft_set_plan(count + 1 + ARRAY_SIZE(regressions));
 		ok = self_test();
+		ok &= run_regressions();
 		for (s = first; s < first + count; s++)
 			ok &= run_seed(s, batches, 60);
 		ksft_print_msg("seeds %llu to %llu: %llu operations, %llu checks in %.0f s\n",

@@ -200,6 +200,12 @@ static bool have_cgroup;
 static bool verbose;
 static bool planted;
 static unsigned long long ops_run, checks_run;
+/* Valid entries of hugetlb pages: in the last check, and at most. */
+static long huge_now, huge_max;
+/* The first kernel report, wherever it came (between sequences too). */
+static char kernel_report[1024];
+/* The end of the run's time: shrinking stops there. */
+static double deadline = 1e18;
 
 /* The failure of the current run: a class and a message. */
 static char fail_class[32];
@@ -344,6 +350,8 @@ static int t_memfd = -1, t_file = -1, t_uffd = -1;
 static char *t_buf;
 static int t_wp_ok;
 static pid_t t_kids[2];
+/* Both worker threads fork and reap: the children are shared. */
+static pthread_mutex_t t_kids_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void on_fault(int sig)
 {
@@ -547,8 +555,10 @@ static long t_exec(const struct op *o)
 	}
 	case T_FORK: {
 		pid_t pid;
-		int k = t_kids[0] ? (t_kids[1] ? -1 : 1) : 0;
+		int k;
 
+		pthread_mutex_lock(&t_kids_lock);
+		k = t_kids[0] ? (t_kids[1] ? -1 : 1) : 0;
 		if (k < 0) {
 			kill(t_kids[0], SIGKILL);
 			waitpid(t_kids[0], NULL, 0);
@@ -559,6 +569,7 @@ static long t_exec(const struct op *o)
 		pid = fork();
 		if (pid < 0) {
 			ret = -errno;
+			pthread_mutex_unlock(&t_kids_lock);
 			break;
 		}
 		if (!pid) {
@@ -576,15 +587,18 @@ static long t_exec(const struct op *o)
 				pause();
 		}
 		t_kids[k] = pid;
+		pthread_mutex_unlock(&t_kids_lock);
 		break;
 	}
 	case T_REAP:
+		pthread_mutex_lock(&t_kids_lock);
 		if (t_kids[0]) {
 			kill(t_kids[0], SIGKILL);
 			waitpid(t_kids[0], NULL, 0);
 			t_kids[0] = t_kids[1];
 			t_kids[1] = 0;
 		}
+		pthread_mutex_unlock(&t_kids_lock);
 		break;
 	case T_MOVE_PAGES: {
 		void *pages[4 * SLOT_PAGES];
@@ -1097,6 +1111,9 @@ static void kmsg_check(void)
 		for (i = 0; i < ARRAY_SIZE(bad); i++)
 			if (strstr(msg, bad[i])) {
 				msg[strcspn(msg, "\n")] = 0;
+				if (!kernel_report[0])
+					snprintf(kernel_report,
+						 sizeof(kernel_report), "%s", msg);
 				failf("kernel", "the kernel logged: %s", msg);
 			}
 	}
@@ -1174,7 +1191,7 @@ static const char *entry_wrong(uint64_t pte, uint64_t pm,
 	return NULL;
 }
 
-static void check_target(int ti)
+static void check_target(int ti, int batch)
 {
 	static uint64_t pm[PAGES], snap[PAGES], again[PAGES];
 	struct target *t = &tg[ti];
@@ -1194,6 +1211,7 @@ static void check_target(int ti)
 		struct tmn_status st;
 		struct tmn_range r;
 		long k;
+		int w;
 
 		if (!n->used)
 			continue;
@@ -1205,6 +1223,15 @@ static void check_target(int ti)
 			failf("late",
 			      "notifier %d (kind %d): %llu entries pointed to a freed page when dropped",
 			      n->id, n->kind, (unsigned long long)st.late);
+		/*
+		 * Any invalidation of the mm counts, ksmd's and khugepaged's
+		 * too: only one that does not end is wrong.
+		 */
+		for (w = 0; st.active && w < 100; w++) {
+			usleep(10000);
+			if (tmn_status(fd, n->id, &st))
+				break;
+		}
 		if (st.active)
 			failf("active", "notifier %d (kind %d): %u invalidations still in progress",
 			      n->id, n->kind, st.active);
@@ -1231,6 +1258,7 @@ static void check_target(int ti)
 
 			if (!(snap[k] & TMN_PTE_VALID))
 				continue;
+			huge_now += !!(snap[k] & TMN_PTE_HUGE);
 			why = entry_wrong(snap[k], pm[pi], vm);
 			if (why) {
 				/*
@@ -1262,7 +1290,7 @@ static void check_target(int ti)
 				continue;
 			}
 			/* What the device reads there, the process reads. */
-			if (samples < 4 && (k + checks_run) % 7 == 0) {
+			if (samples < 4 && (k + batch) % 7 == 0) {
 				char dev[256], proc[256];
 				int ret;
 
@@ -1340,6 +1368,7 @@ static void reap_target(int ti)
 				if (tmn_status(t->files[n->file], n->id, &st) ||
 				    st.releases)
 					break;
+				open_gates();
 				usleep(10000);
 			}
 			if (tmn_status(t->files[n->file], n->id, &st))
@@ -1465,8 +1494,19 @@ static void run_batch(const struct op *op, int n)
 			failf("hang", "a batch did not return in %.0f s",
 			      batch_limit);
 			tmn_write_file("/proc/sysrq-trigger", "w");
-			if (!dev_done)
-				pthread_join(dt, NULL);
+			/*
+			 * Kill the targets, which wakes what waits for their
+			 * userfaultfd, and keep the gates open until the
+			 * device thread is back.
+			 */
+			for (i = 0; i < TARGETS; i++)
+				if (tg[i].pid)
+					kill(tg[i].pid, SIGKILL);
+			while (!dev_done) {
+				open_gates();
+				usleep(20000);
+				dev_done = !pthread_tryjoin_np(dt, NULL);
+			}
 			break;
 		}
 		usleep(1000);
@@ -1526,8 +1566,12 @@ static int run_seq_inner(const struct seq *s)
 
 	fail_class[0] = 0;
 	planted = false;
+	huge_now = 0;
+	huge_max = 0;
+	/* A report since the last sequence ended is this one's failure. */
 	kmsg_check();
-	fail_class[0] = 0;
+	if (fail_class[0])
+		return 0;
 	for (ti = 0; ti < TARGETS; ti++)
 		if (spawn(&tg[ti])) {
 			failf("setup", "cannot start a target process");
@@ -1546,13 +1590,16 @@ static int run_seq_inner(const struct seq *s)
 			fputc('\n', stderr);
 		}
 		run_batch(&s->op[i], j - i);
+		huge_now = 0;
 		for (ti = 0; ti < TARGETS && !fail_class[0]; ti++) {
 			if (!tg[ti].pid && spawn(&tg[ti]))
 				failf("setup", "cannot start a target process");
 			else
-				check_target(ti);
+				check_target(ti, i);
 		}
 		checks_run++;
+		if (huge_now > huge_max)
+			huge_max = huge_now;
 		kmsg_check();
 		/* The shrinker's test: a map then a planted mark fails. */
 		if (planted && i > 0 && !fail_class[0]) {
@@ -1585,7 +1632,9 @@ static void shrink(struct seq *s, const char *class, double budget)
 
 	snprintf(want, sizeof(want), "%s", class);
 	for (chunk = s->n / 2; chunk >= 1; chunk /= 2) {
-		for (i = 0; i + chunk <= s->n && now() - t0 < budget; ) {
+		i = 0;
+		while (i + chunk <= s->n && now() - t0 < budget &&
+		       now() < deadline) {
 			bool still = false;
 
 			trial.n = 0;
@@ -1600,6 +1649,9 @@ static void shrink(struct seq *s, const char *class, double budget)
 				tries++;
 				r = run_seq(&trial);
 				still = r >= 0 && !strcmp(fail_class, want);
+				/* A kernel report ends the shrinking. */
+				if (kernel_report[0])
+					goto out;
 				if (r >= 0 && still)
 					trial.n = r;
 			}
@@ -1609,6 +1661,7 @@ static void shrink(struct seq *s, const char *class, double budget)
 				i += chunk;
 		}
 	}
+out:
 	if (s->n)
 		s->op[0].join = 0;
 	/* Leave the failure of the shrunk sequence as the one reported. */
@@ -1617,16 +1670,26 @@ static void shrink(struct seq *s, const char *class, double budget)
 		       s->n, tries, now() - t0);
 }
 
+/* The background knobs the run turns, and what they held before. */
+static const char * const knobs[] = {
+	"/sys/kernel/mm/ksm/sleep_millisecs",
+	"/sys/kernel/mm/ksm/pages_to_scan",
+	"/sys/kernel/mm/ksm/run",
+	"/sys/kernel/mm/transparent_hugepage/khugepaged/scan_sleep_millisecs",
+};
+
+static const char * const knob_values[] = { "10", "512", "1", "10" };
+static char knob_saved[4][32];
+
 static void setup_machine(void)
 {
 	char path[128];
+	size_t i;
 
-	ps = sysconf(_SC_PAGESIZE);
 	signal(SIGPIPE, SIG_IGN);
 	kmsg = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (kmsg >= 0)
 		lseek(kmsg, 0, SEEK_END);
-	kpagecount = open("/proc/kpagecount", O_RDONLY | O_CLOEXEC);
 	for (nodes = 1; nodes < 8; nodes++) {
 		snprintf(path, sizeof(path), "/sys/devices/system/node/node%d",
 			 nodes);
@@ -1639,18 +1702,28 @@ static void setup_machine(void)
 	mkdir("/sys/fs/cgroup/fuzz", 0755);
 	have_cgroup = !access("/sys/fs/cgroup/fuzz/memory.reclaim", W_OK);
 	/* ksmd and khugepaged at work in the background. */
-	tmn_write_file("/sys/kernel/mm/ksm/sleep_millisecs", "10");
-	tmn_write_file("/sys/kernel/mm/ksm/pages_to_scan", "512");
-	tmn_write_file("/sys/kernel/mm/ksm/run", "1");
-	tmn_write_file("/sys/kernel/mm/transparent_hugepage/khugepaged/scan_sleep_millisecs",
-		       "10");
+	for (i = 0; i < ARRAY_SIZE(knobs); i++) {
+		FILE *f = fopen(knobs[i], "r");
+
+		knob_saved[i][0] = 0;
+		if (f) {
+			if (!fgets(knob_saved[i], sizeof(knob_saved[i]), f))
+				knob_saved[i][0] = 0;
+			fclose(f);
+		}
+		knob_saved[i][strcspn(knob_saved[i], "\n")] = 0;
+		tmn_write_file(knobs[i], knob_values[i]);
+	}
 }
 
+/* Put the knobs back; ksm's run as it was (0 stops ksmd, merges kept). */
 static void restore_machine(void)
 {
-	tmn_write_file("/sys/kernel/mm/ksm/run", "2");
-	tmn_write_file("/sys/kernel/mm/transparent_hugepage/khugepaged/scan_sleep_millisecs",
-		       "10000");
+	size_t i;
+
+	for (i = ARRAY_SIZE(knobs); i-- > 0; )
+		if (knob_saved[i][0])
+			tmn_write_file(knobs[i], knob_saved[i]);
 	rmdir("/sys/fs/cgroup/fuzz");
 }
 
@@ -1661,6 +1734,10 @@ static void print_batch(const struct seq *s, int end)
 {
 	int i = end - 1;
 
+	if (end <= 0) {
+		printf("# failing batch: none (before the first batch)\n");
+		return;
+	}
 	while (i > 0 && s->op[i].join)
 		i--;
 	printf("# failing batch:");
@@ -1725,7 +1802,10 @@ static bool run_regressions(void)
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(regressions); i++) {
-		if (parse_seq(&cur, regression_ops[i])) {
+		if (nodes < 2) {
+			ksft_test_result_skip("%s: one NUMA node, nothing to migrate to\n",
+					      regressions[i]);
+		} else if (parse_seq(&cur, regression_ops[i])) {
 			ksft_test_result_fail("%s: cannot parse the sequence\n",
 					      regressions[i]);
 			ok = false;
@@ -1733,8 +1813,14 @@ static bool run_regressions(void)
 			ksft_test_result_fail("%s: %s: %s\n", regressions[i],
 					      fail_class, fail_msg);
 			ok = false;
+		} else if (!huge_max || huge_now) {
+			/* It mirrored a hugetlb page, and the migration dropped it. */
+			ksft_test_result_fail("%s: %ld hugetlb entries mirrored, %ld left\n",
+					      regressions[i], huge_max, huge_now);
+			ok = false;
 		} else {
-			ksft_test_result_pass("%s\n", regressions[i]);
+			ksft_test_result_pass("%s: %ld hugetlb entries mirrored, all dropped\n",
+					      regressions[i], huge_max);
 		}
 	}
 	return ok;
@@ -1762,7 +1848,7 @@ static bool self_test(void)
 		return false;
 	}
 	n = cur.n;
-	shrink(&cur, "planted", 600);
+	shrink(&cur, "planted", 120);
 	for (i = 0; i < cur.n; i++) {
 		maps += cur.op[i].code == T_MAP;
 		marks += cur.op[i].code == P_MARK;
@@ -1835,15 +1921,20 @@ int main(int argc, char **argv)
 	if (fd < 0)
 		ksft_exit_skip("no %s (CONFIG_TEST_MMU_NOTIFIER)\n", TMN_DEV);
 	close(fd);
-	setup_machine();
+	ps = sysconf(_SC_PAGESIZE);
+	kpagecount = open("/proc/kpagecount", O_RDONLY | O_CLOEXEC);
 	if (kpagecount < 0)
 		ksft_exit_skip("no /proc/kpagecount (CONFIG_PROC_PAGE_MONITOR)\n");
+	setup_machine();
 	ksft_print_msg("%d target processes of %d threads, %d nodes\n",
 		       TARGETS, THREADS, nodes);
 	ksft_print_msg("%s, memory cgroup %s, file mappings on %s\n",
 		       kmsg >= 0 ? "/dev/kmsg read" : "no /dev/kmsg",
 		       have_cgroup ? "yes" : "no", wb_dir ? wb_dir : "shmem");
 	t0 = now();
+	/* The selftest run stays within the runner's 300 s. */
+	if (!replay && !(seconds > 0))
+		deadline = t0 + 200;
 	if (replay) {
 		ksft_set_plan(1);
 		if (parse_seq(&cur, replay)) {
@@ -1892,6 +1983,10 @@ int main(int argc, char **argv)
 			       now() - t0);
 	}
 	restore_machine();
+	if (kernel_report[0] && ok) {
+		ksft_print_msg("the kernel logged: %s\n", kernel_report);
+		ksft_exit_fail();
+	}
 	if (seconds > 0 && !replay && !self)
 		ksft_exit(ok);
 	ksft_finished();

@@ -79,6 +79,17 @@ void mmu_notifier_assert_serialized(struct mm_struct *mm, unsigned long start,
 		}
 	}
 	rcu_read_unlock();
+	/*
+	 * A munmap takes its VMAs out of the maple tree before it unmaps their
+	 * pages and unlinks them from the rmap trees, all under the mmap_lock,
+	 * and the unlinking needs the rmap lock that a walker reaching such a
+	 * VMA holds: no sweep can begin before that walker is done. Out of the
+	 * tree the VMA cannot be looked up: a callout of a task holding a lock
+	 * while the mmap_lock is held passes.
+	 */
+	if (!locked && current->lockdep_depth &&
+	    rwsem_is_locked(&mm->mmap_lock))
+		locked = true;
 	if (locked)
 		return;
 	atomic_long_inc(&mmu_notifier_debug_violations);

@@ -1786,19 +1786,14 @@ static bool run_seed(uint64_t seed, int batches, double shrink_budget)
  * a secondary-TLB device mirrors pages of a hugetlb page past its first
  * 4 KiB, and move_pages() migrates the page; x86 flushes the cleared huge
  * PTE by its first address alone, and the device must still drop all of
- * it (seed 3, 100 batches, on a debug kernel). map_fixed_beside_compaction:
- * mmap(MAP_FIXED) over populated memory while compaction migrates it, 30
- * times: the rmap walk reaches the VMAs the mmap took out of the tree, and
- * CONFIG_DEBUG_MMU_NOTIFIER must not warn (seed 3, 100 batches).
+ * it (seed 3, 100 batches, on a debug kernel).
  */
 static const char * const regressions[] = {
 	"hugetlb_migrate_tlb",
-	"map_fixed_beside_compaction",
 };
 
 static const char * const regression_ops[] = {
 	"map:1:0:6:0:0:1 reg:1:0:3:4:3:0 mirror:1:0:0:64:127:1 move_pages:1:0:0:0:0:1 move_pages:1:0:0:0:0:0",
-	"map:0:0:0:0:3:1 map:0:1:0:4:3:1 map:0:0:0:0:3:1 +map:0:1:0:4:3:1 +compact:0:0:0:0:0:0 map:0:0:0:0:3:1 +map:0:1:0:4:3:1 +compact:0:0:0:0:0:0 map:0:0:0:0:3:1 +map:0:1:0:4:3:1 +compact:0:0:0:0:0:0 map:0:0:0:0:3:1 +map:0:1:0:4:3:1 +compact:0:0:0:0:0:0 map:0:0:0:0:3:1 +map:0:1:0:4:3:1 +compact:0:0:0:0:0:0 map:0:0:0:0:3:1 +map:0:1:0:4:3:1 +compact:0:0:0:0:0:0 map:0:0:0:0:3:1 +map:0:1:0:4:3:1 +compact:0:0:0:0:0:0 map:0:0:0:0:3:1 +map:0:1:0:4:3:1 +compact:0:0:0:0:0:0 map:0:0:0:0:3:1 +map:0:1:0:4:3:1 +compact:0:0:0:0:0:0 map:0:0:0:0:3:1 +map:0:1:0:4:3:1 +compact:0:0:0:0:0:0 map:0:0:0:0:3:1 +map:0:1:0:4:3:1 +compact:0:0:0:0:0:0 map:0:0:0:0:3:1 +map:0:1:0:4:3:1 +compact:0:0:0:0:0:0 map:0:0:0:0:3:1 +map:0:1:0:4:3:1 +compact:0:0:0:0:0:0 map:0:0:0:0:3:1 +map:0:1:0:4:3:1 +compact:0:0:0:0:0:0 map:0:0:0:0:3:1 +map:0:1:0:4:3:1 +compact:0:0:0:0:0:0 map:0:0:0:0:3:1 +map:0:1:0:4:3:1 +compact:0:0:0:0:0:0 map:0:0:0:0:3:1 +map:0:1:0:4:3:1 +compact:0:0:0:0:0:0 map:0:0:0:0:3:1 +map:0:1:0:4:3:1 +compact:0:0:0:0:0:0 map:0:0:0:0:3:1 +map:0:1:0:4:3:1 +compact:0:0:0:0:0:0 map:0:0:0:0:3:1 +map:0:1:0:4:3:1 +compact:0:0:0:0:0:0 map:0:0:0:0:3:1 +map:0:1:0:4:3:1 +compact:0:0:0:0:0:0 map:0:0:0:0:3:1 +map:0:1:0:4:3:1 +compact:0:0:0:0:0:0 map:0:0:0:0:3:1 +map:0:1:0:4:3:1 +compact:0:0:0:0:0:0 map:0:0:0:0:3:1 +map:0:1:0:4:3:1 +compact:0:0:0:0:0:0 map:0:0:0:0:3:1 +map:0:1:0:4:3:1 +compact:0:0:0:0:0:0 map:0:0:0:0:3:1 +map:0:1:0:4:3:1 +compact:0:0:0:0:0:0 map:0:0:0:0:3:1 +map:0:1:0:4:3:1 +compact:0:0:0:0:0:0 map:0:0:0:0:3:1 +map:0:1:0:4:3:1 +compact:0:0:0:0:0:0 map:0:0:0:0:3:1 +map:0:1:0:4:3:1 +compact:0:0:0:0:0:0 map:0:0:0:0:3:1 +map:0:1:0:4:3:1 +compact:0:0:0:0:0:0",
 };
 
 static bool run_regressions(void)

@@ -85,8 +85,9 @@ def main():
         if ip:
             lines.append('ip: %s' % (name(int(ip.group(1), 16), syms) or
                                      'not kernel text'))
-        sp = 'rsp' if 'RSP=' in regs else 'sp'
-        stack = mon.cmd('x/512gx $%s' % sp)
+        # The monitor's x takes an address, not a register name.
+        sp = re.search(r'\b(?:RSP|SP|SP_EL1)=([0-9a-f]+)', regs)
+        stack = mon.cmd('x/512gx 0x%s' % sp.group(1)) if sp else ''
         called = []
         for word in re.findall(r'0x([0-9a-f]{16})', stack):
             n = name(int(word, 16), syms)

@@ -1493,7 +1493,15 @@ static void run_batch(const struct op *op, int n)
 		if (now() - t0 > batch_limit) {
 			failf("hang", "a batch did not return in %.0f s",
 			      batch_limit);
-			tmn_write_file("/proc/sysrq-trigger", "w");
+			/* Who did not return, and every task's stack. */
+			for (i = 0; i < TARGETS * THREADS; i++)
+				if (tg[i / THREADS].pid &&
+				    tg[i / THREADS].pending[i % THREADS])
+					ksft_print_msg("target %d thread %d did not return\n",
+						       i / THREADS, i % THREADS);
+			if (!dev_done)
+				ksft_print_msg("the device thread did not return\n");
+			tmn_write_file("/proc/sysrq-trigger", "t");
 			/*
 			 * Kill the targets, which wakes what waits for their
 			 * userfaultfd, and keep the gates open until the

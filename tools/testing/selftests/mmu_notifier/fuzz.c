@@ -1191,6 +1191,23 @@ static const char *entry_wrong(uint64_t pte, uint64_t pm,
 	return NULL;
 }
 
+/*
+ * Is entry @k of the notifier of @r still @want, but for its young bit
+ * (which a device read sets)? Takes the notifier's table again into @buf.
+ */
+static bool entry_kept(int fd, struct tmn_range *r, uint64_t *buf, long k,
+		       uint64_t want)
+{
+	uint64_t ptr = r->ptr;
+	bool kept;
+
+	r->ptr = (uintptr_t)buf;
+	kept = !ioctl(fd, TMN_SNAPSHOT, r) &&
+	       !((buf[k] ^ want) & ~(uint64_t)TMN_PTE_YOUNG);
+	r->ptr = ptr;
+	return kept;
+}
+
 static void check_target(int ti, int batch)
 {
 	static uint64_t pm[PAGES], snap[PAGES], again[PAGES];
@@ -1267,17 +1284,11 @@ static void check_target(int ti, int batch)
 				 * the page since: that is wrong only if the
 				 * entry is still there after the page moved.
 				 */
-				r.ptr = (uintptr_t)again;
-				if (ioctl(fd, TMN_SNAPSHOT, &r))
-					continue;
 				nv = read_maps(t->pid, v, 256);
 				vm = find_vma(v, nv, a);
 				if (pread(t->pagemap, &pm2, 8,
-					  a / ps * 8) != 8)
-					continue;
-				r.ptr = (uintptr_t)snap;
-				if (ioctl(fd, TMN_SNAPSHOT, &r) ||
-				    snap[k] != again[k])
+					  a / ps * 8) != 8 ||
+				    !entry_kept(fd, &r, again, k, snap[k]))
 					continue;
 				why = entry_wrong(snap[k], pm2, vm);
 				if (why)
@@ -1305,9 +1316,7 @@ static void check_target(int ti, int batch)
 				    pread(t->mem, proc, sizeof(proc), a) !=
 				    sizeof(proc) || !memcmp(dev, proc, sizeof(dev)))
 					continue;
-				r.ptr = (uintptr_t)again;
-				if (ioctl(fd, TMN_SNAPSHOT, &r) ||
-				    again[k] != snap[k] ||
+				if (!entry_kept(fd, &r, again, k, snap[k]) ||
 				    tmn_read(fd, n->id, (void *)a, dev,
 					     sizeof(dev)) ||
 				    pread(t->mem, proc, sizeof(proc), a) !=
@@ -1558,17 +1567,7 @@ static void stop_targets(void)
  * Run a sequence from fresh targets. Returns the number of operations
  * run when it failed (fail_class set), or -1 if it passed.
  */
-static int run_seq_failed_at;
-
-static int run_seq_inner(const struct seq *s);
-
 static int run_seq(const struct seq *s)
-{
-	run_seq_failed_at = run_seq_inner(s);
-	return run_seq_failed_at;
-}
-
-static int run_seq_inner(const struct seq *s)
 {
 	int i, j, ti;
 
@@ -1756,37 +1755,47 @@ static void print_batch(const struct seq *s, int end)
 	putchar('\n');
 }
 
+/*
+ * @cur failed after its first @r operations: print where and why, shrink
+ * it for up to @budget seconds unless the failure cannot be shrunk in this
+ * boot, print what is left for -r, and fail the test @what.
+ */
+static void report_failure(const char *what, int r, double budget)
+{
+	char class[32], msg[sizeof(fail_msg)];
+
+	snprintf(class, sizeof(class), "%s", fail_class);
+	snprintf(msg, sizeof(msg), "%s", fail_msg);
+	print_batch(&cur, r);
+	ksft_print_msg("%s failed after %d of %d operations: %s: %s\n", what,
+		       r, cur.n, class, msg);
+	cur.n = r;
+	if (!strcmp(class, "kernel") || !strcmp(class, "hang") ||
+	    !strcmp(class, "setup"))
+		ksft_print_msg("a kernel report or a hang is not shrunk in the boot that saw it\n");
+	else if (budget > 0)
+		shrink(&cur, class, budget);
+	print_seq(stdout, &cur, "# reproducer: fuzz -r ");
+	ksft_test_result_fail("%s: %s: %s\n", what, class, msg);
+}
+
 /* One seed: generate, run; on a failure print, shrink, print again. */
 static bool run_seed(uint64_t seed, int batches, double shrink_budget)
 {
 	double t0 = now();
-	unsigned long long ops0 = ops_run;
-	char class[32];
+	char what[32];
 	int r;
 
 	gen(&cur, seed, batches);
 	r = run_seq(&cur);
-	if (r < 0) {
-		ksft_test_result_pass("seed %llu: %d operations in %.1f s\n",
-				      (unsigned long long)seed, cur.n,
-				      now() - t0);
-		return true;
+	snprintf(what, sizeof(what), "seed %llu", (unsigned long long)seed);
+	if (r >= 0) {
+		report_failure(what, r, shrink_budget);
+		return false;
 	}
-	print_batch(&cur, r);
-	ksft_print_msg("seed %llu failed after %d of %d operations (%llu run): %s: %s\n",
-		       (unsigned long long)seed, r, cur.n, ops_run - ops0,
-		       fail_class, fail_msg);
-	snprintf(class, sizeof(class), "%s", fail_class);
-	cur.n = r;
-	if (strcmp(class, "kernel") && strcmp(class, "hang") &&
-	    strcmp(class, "setup"))
-		shrink(&cur, class, shrink_budget);
-	else
-		ksft_print_msg("a kernel report or a hang is not shrunk in the boot that saw it\n");
-	print_seq(stdout, &cur, "# reproducer: fuzz -r ");
-	ksft_test_result_fail("seed %llu: %s: %s\n", (unsigned long long)seed,
-			      class, fail_msg);
-	return false;
+	ksft_test_result_pass("%s: %d operations in %.1f s\n", what, cur.n,
+			      now() - t0);
+	return true;
 }
 
 /*
@@ -1950,25 +1959,15 @@ int main(int argc, char **argv)
 		if (parse_seq(&cur, replay)) {
 			ksft_test_result_fail("replay: cannot parse the sequence\n");
 			ok = false;
-		} else if (run_seq(&cur) >= 0) {
-			char class[32];
-
-			r = run_seq_failed_at;
-			snprintf(class, sizeof(class), "%s", fail_class);
-			print_batch(&cur, r);
-			ksft_print_msg("replay failed after %d of %d operations: %s: %s\n",
-				       r, cur.n, fail_class, fail_msg);
-			if (shrink_secs > 0 && strcmp(class, "kernel") &&
-			    strcmp(class, "hang") && strcmp(class, "setup")) {
-				cur.n = r;
-				shrink(&cur, class, shrink_secs);
-				print_seq(stdout, &cur, "# reproducer: fuzz -r ");
-			}
-			ksft_test_result_fail("replay: %s: %s\n", class,
-					      fail_msg);
-			ok = false;
 		} else {
-			ksft_test_result_pass("replay: %d operations\n", cur.n);
+			r = run_seq(&cur);
+			if (r >= 0) {
+				report_failure("replay", r, shrink_secs);
+				ok = false;
+			} else {
+				ksft_test_result_pass("replay: %d operations\n",
+						      cur.n);
+			}
 		}
 	} else if (self) {
 		ksft_set_plan(1);

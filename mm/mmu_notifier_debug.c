@@ -64,7 +64,7 @@ void mmu_notifier_assert_serialized(struct mm_struct *mm, unsigned long start,
 	static DEFINE_RATELIMIT_STATE(rs, 10 * HZ, 4);
 	struct vm_area_struct *vma;
 	unsigned long index = start;
-	bool locked = false;
+	bool locked = false, mapped = false;
 
 	if (lockdep_is_held(&mm->mmap_lock))
 		return;
@@ -73,6 +73,7 @@ void mmu_notifier_assert_serialized(struct mm_struct *mm, unsigned long start,
 		end = start + 1;
 	rcu_read_lock();
 	mt_for_each(&mm->mm_mt, vma, index, end - 1) {
+		mapped = true;
 		if (mn_debug_vma_locked(vma)) {
 			locked = true;
 			break;
@@ -80,15 +81,15 @@ void mmu_notifier_assert_serialized(struct mm_struct *mm, unsigned long start,
 	}
 	rcu_read_unlock();
 	/*
-	 * A munmap takes its VMAs out of the maple tree before it unmaps their
-	 * pages and unlinks them from the rmap trees, all under the mmap_lock,
-	 * and the unlinking needs the rmap lock that a walker reaching such a
-	 * VMA holds: no sweep can begin before that walker is done. Out of the
-	 * tree the VMA cannot be looked up: a callout of a task holding a lock
-	 * while the mmap_lock is held passes.
+	 * A munmap (do_vmi_align_munmap(): munmap, brk, mremap) takes its VMAs
+	 * out of the maple tree before it unmaps their pages and unlinks them
+	 * from the rmap trees, and keeps the mmap_lock until then; the
+	 * unlinking needs the rmap lock that a walker reaching such a VMA
+	 * holds, so no sweep can begin before that walker is done. The range
+	 * is a hole in the tree meanwhile: a callout for a range that no VMA
+	 * of the tree meets passes while the mmap_lock is held.
 	 */
-	if (!locked && current->lockdep_depth &&
-	    rwsem_is_locked(&mm->mmap_lock))
+	if (!locked && !mapped && rwsem_is_locked(&mm->mmap_lock))
 		locked = true;
 	if (locked)
 		return;

@@ -74,6 +74,22 @@ def main():
     syms = symbols(sysmap)
     mon = Monitor(sock)
     lines = ['MMUN-STALL-DUMP %s' % time.strftime('%H:%M:%S')]
+    try:
+        dump(mon, syms, lines)
+    except (OSError, AttributeError) as e:
+        lines.append('dump cut short: %s' % e)
+    finally:
+        # The NMI, whatever became of the dump: it ends the guest.
+        if '--nmi' in sys.argv:
+            try:
+                lines.append('nmi: ' + mon.cmd('nmi').strip())
+            except OSError as e:
+                lines.append('nmi failed: %s' % e)
+        with open(out, 'w') as f:
+            f.write('\n'.join(lines) + '\n')
+
+
+def dump(mon, syms, lines):
     cpus = mon.cmd('info cpus')
     lines.append(cpus)
     for idx in re.findall(r'CPU #(\d+)', cpus):
@@ -95,10 +111,6 @@ def main():
                 called.append(n)
         lines.append('text addresses on the stack, innermost first:')
         lines.extend('  ' + n for n in called[:80])
-    if '--nmi' in sys.argv:
-        lines.append('nmi: ' + mon.cmd('nmi').strip())
-    with open(out, 'w') as f:
-        f.write('\n'.join(lines) + '\n')
 
 
 if __name__ == '__main__':

@@ -86,7 +86,7 @@ append+=" hugepages=16 mmun.mode=$mode ${MMUN_APPEND:-}"
 
 say "booting $FLAVOR under ${qemu[0]} (${accel[1]}), mode $mode; console: $log"
 start=$(date +%s)
-rm -f "$mon" "$dump"
+rm -f "$mon" "$dump" "$dump.stalled"
 # The stall watch: the size of the console log, every 10 s.
 (
 	last=-1 quiet=0
@@ -99,6 +99,7 @@ rm -f "$mon" "$dump"
 			quiet=0 last=$size
 		fi
 		if [ "$quiet" -ge "$stall" ]; then
+			: > "$dump.stalled"
 			python3 "$ROOT/harness/monitor.py" "$mon" "$OBJ/System.map" \
 				"$dump" --nmi >/dev/null 2>&1
 			exit 0
@@ -116,7 +117,7 @@ timeout --foreground "$limit" "${qemu[@]}" "${accel[@]}" \
 	-kernel "$FLAVOR_DIR/$KIMAGE" -initrd "$FLAVOR_DIR/initramfs.cpio" \
 	-append "$append" \
 	-display none -serial stdio -monitor "unix:$mon,server=on,wait=off" -no-reboot \
-	< /dev/null 2>&1 | tr -d '\r' | tee "$log" |
+	< /dev/null 2>&1 | sed -u 's/\r//g' | tee "$log" |
 	grep --line-buffered -E '^(MMUN-|ok |not ok )|^# (ok|not ok) ' |
 	sed -u 's/^/   guest: /' >&2
 rc=${PIPESTATUS[0]}
@@ -126,10 +127,11 @@ rm -f "$mon"
 set -e
 secs=$(( $(date +%s) - start ))
 echo "$secs" > "$FLAVOR_DIR/guest-seconds-$mode"
-if [ -s "$dump" ]; then
+if [ -e "$dump.stalled" ]; then
 	echo "MMUN-STALL the console was silent for ${stall}s: vCPU registers and stacks in $dump" >> "$log"
 	say "stall: the console was silent for ${stall}s; the vCPUs' registers and stacks: $dump"
-	sed -n '/^ip: /p' "$dump" >&2
+	sed -n '/^ip: /p' "$dump" >&2 2>/dev/null
+	rm -f "$dump.stalled"
 fi
 if [ "$rc" = 124 ]; then
 	echo "MMUN-WATCHDOG guest still running after ${limit}s, killed" >> "$log"

@@ -399,14 +399,20 @@ static void *t_uffd_thread(void *arg)
 		}
 		/*
 		 * What cannot be resolved (a hugetlb page, a VMA that
-		 * changed) leaves userfaultfd: the fault then runs as any
-		 * other, and nothing waits for ever.
+		 * changed) leaves userfaultfd, its page alone or, where a
+		 * VMA takes no less (hugetlb), its huge page: the fault then
+		 * runs as any other, and nothing waits for ever. A range
+		 * that meets a VMA without userfaultfd cannot be
+		 * unregistered, so the page comes first.
 		 */
 		{
-			struct uffdio_range r = {
-				addr & ~(HUGE - 1), HUGE };
+			struct uffdio_range r = { addr, ps };
 
-			ioctl(t_uffd, UFFDIO_UNREGISTER, &r);
+			if (ioctl(t_uffd, UFFDIO_UNREGISTER, &r)) {
+				r = (struct uffdio_range){ addr & ~(HUGE - 1),
+							   HUGE };
+				ioctl(t_uffd, UFFDIO_UNREGISTER, &r);
+			}
 			ioctl(t_uffd, UFFDIO_WAKE, &r);
 		}
 	}
@@ -554,8 +560,9 @@ static long t_exec(const struct op *o)
 		break;
 	}
 	case T_FORK: {
+		int k, done[2];
 		pid_t pid;
-		int k;
+		char c;
 
 		pthread_mutex_lock(&t_kids_lock);
 		k = t_kids[0] ? (t_kids[1] ? -1 : 1) : 0;
@@ -566,26 +573,37 @@ static long t_exec(const struct op *o)
 			t_kids[1] = 0;
 			k = 1;
 		}
-		pid = fork();
-		if (pid < 0) {
+		/* The child says when its writes are done. */
+		if (pipe(done)) {
 			ret = -errno;
 			pthread_mutex_unlock(&t_kids_lock);
 			break;
 		}
+		pid = fork();
+		if (pid < 0) {
+			ret = -errno;
+			close(done[0]);
+			close(done[1]);
+			pthread_mutex_unlock(&t_kids_lock);
+			break;
+		}
 		if (!pid) {
-			__atomic_store_n(&fault_armed, 1, __ATOMIC_RELAXED);
-			if (sigsetjmp(fault_jmp, 1))
-				pause();
-			t_close_fds(3, 2);
 			prctl(PR_SET_PDEATHSIG, SIGKILL);
-			if (getppid() == 1)
-				_exit(0);
+			__atomic_store_n(&fault_armed, 1, __ATOMIC_RELAXED);
 			/* The child writes too: copy-on-write from both sides. */
-			if (o->a & 1)
+			if (!sigsetjmp(fault_jmp, 1) && (o->a & 1))
 				t_fill(addr, len, o->d ^ 0x5555);
+			__atomic_store_n(&fault_armed, 0, __ATOMIC_RELAXED);
+			if (write(done[1], "", 1) != 1)
+				_exit(0);
+			t_close_fds(3, 2);
 			for (;;)
 				pause();
 		}
+		close(done[1]);
+		if (read(done[0], &c, 1) != 1)
+			ret = -ECHILD;
+		close(done[0]);
 		t_kids[k] = pid;
 		pthread_mutex_unlock(&t_kids_lock);
 		break;
@@ -1284,14 +1302,17 @@ static void check_target(int ti, int batch)
 				 * the page since: that is wrong only if the
 				 * entry is still there after the page moved.
 				 */
+				/* A TLB is flushed after its PTE changed. */
+				if (n->kind == TMN_TLB)
+					usleep(20000);
 				nv = read_maps(t->pid, v, 256);
 				vm = find_vma(v, nv, a);
 				if (pread(t->pagemap, &pm2, 8,
-					  a / ps * 8) != 8 ||
-				    !entry_kept(fd, &r, again, k, snap[k]))
+					  a / ps * 8) != 8)
 					continue;
+				/* Wrong now, with the entry still there after. */
 				why = entry_wrong(snap[k], pm2, vm);
-				if (why)
+				if (why && entry_kept(fd, &r, again, k, snap[k]))
 					failf("coherence",
 					      "notifier %d (kind %d, flags %#x), %#lx: device entry %#llx, pagemap %#llx: %s",
 					      n->id, n->kind, n->flags,
@@ -1316,11 +1337,12 @@ static void check_target(int ti, int batch)
 				    pread(t->mem, proc, sizeof(proc), a) !=
 				    sizeof(proc) || !memcmp(dev, proc, sizeof(dev)))
 					continue;
-				if (!entry_kept(fd, &r, again, k, snap[k]) ||
-				    tmn_read(fd, n->id, (void *)a, dev,
+				/* Read both again, then the entry must be kept. */
+				if (tmn_read(fd, n->id, (void *)a, dev,
 					     sizeof(dev)) ||
 				    pread(t->mem, proc, sizeof(proc), a) !=
-				    sizeof(proc) || !memcmp(dev, proc, sizeof(dev)))
+				    sizeof(proc) || !memcmp(dev, proc, sizeof(dev)) ||
+				    !entry_kept(fd, &r, again, k, snap[k]))
 					continue;
 				failf("coherence",
 				      "notifier %d (kind %d), %#lx: the device reads %#llx, the process %#llx",

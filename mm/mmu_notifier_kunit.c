@@ -1125,6 +1125,41 @@ static void mnt_interval_nonblock_failure(struct kunit *test)
 	mmput(mm);
 }
 
+/*
+ * An insert that fails leaves the notifier as it found it: a driver takes
+ * a non-NULL ->mm for "inserted", and would remove, or mmdrop() through,
+ * a notifier that never held the mm.
+ */
+static void mnt_interval_refused_insert_leaves_mm_unset(struct kunit *test)
+{
+	struct mm_struct *mm = mnt_mm(test);
+	struct mnt_isub *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	spin_lock_init(&s->lock);
+	KUNIT_EXPECT_EQ(test, mmu_interval_notifier_insert(&s->isub, mm,
+							   0x100000, 0,
+							   &mnt_interval_ops),
+			-EOVERFLOW);
+	KUNIT_EXPECT_NULL(test, s->isub.mm);
+	KUNIT_EXPECT_EQ(test, mmu_interval_notifier_insert(&s->isub, mm,
+							   ULONG_MAX & PAGE_MASK,
+							   2 * PAGE_SIZE,
+							   &mnt_interval_ops),
+			-EOVERFLOW);
+	KUNIT_EXPECT_NULL(test, s->isub.mm);
+	/* The same notifier can still be inserted, and then it is. */
+	KUNIT_EXPECT_EQ(test, mmu_interval_notifier_insert(&s->isub, mm,
+							   0x100000, 0x10000,
+							   &mnt_interval_ops),
+			0);
+	KUNIT_EXPECT_PTR_EQ(test, s->isub.mm, mm);
+	mnt_invalidate(mm, 0x100000, 0x101000, true, NULL);
+	KUNIT_EXPECT_EQ(test, s->calls, 1);
+	mmu_interval_notifier_remove(&s->isub);
+	mmput(mm);
+}
+
 static void mnt_interval_teardown_reports_release(struct kunit *test)
 {
 	struct mm_struct *mm = mnt_mm(test);
@@ -1176,6 +1211,7 @@ static struct kunit_case mmu_notifier_cases[] = {
 	KUNIT_CASE(mnt_interval_remove_waits),
 	KUNIT_CASE(mnt_interval_read_begin_waits),
 	KUNIT_CASE(mnt_interval_nonblock_failure),
+	KUNIT_CASE(mnt_interval_refused_insert_leaves_mm_unset),
 	KUNIT_CASE(mnt_interval_teardown_reports_release),
 	{}
 };

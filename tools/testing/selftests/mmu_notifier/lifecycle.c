@@ -772,6 +772,83 @@ TEST_F_TIMEOUT(lifecycle, unregister_waits_for_rmap_walk, 180)
 	cg_remove(&cg);
 }
 
+static void child_munmap(struct child *c)
+{
+	munmap(c->buf, c->len);
+}
+
+/*
+ * Reclaim reaches the pages of a munmap in progress: the munmap has taken
+ * its VMA out of the maple tree and waits in its invalidation, with the
+ * mmap_lock held, while the VMA and its pages are still in the rmap trees.
+ * Reclaim's rmap walk calls the notifier for that range with the anon_vma
+ * lock held, a range no VMA of the tree meets any more: the notifier gets
+ * the callout, and the lock check of CONFIG_DEBUG_MMU_NOTIFIER accepts it
+ * (the munmap cannot unlink the VMA before the walk lets go of the lock).
+ */
+TEST_F_TIMEOUT(lifecycle, reclaim_in_munmap_window, 120)
+{
+	struct child c = {
+		.buf = self->buf, .len = self->len, .seed = 14,
+		.then = child_munmap,
+	};
+	struct unreg u = { .fd = self->fd };
+	bool reached = false, warned = false;
+	struct tmn_status st;
+	pthread_t reclaim;
+	struct iovec iov;
+	int id, kfd, pidfd, i;
+	struct cg cg;
+
+	if (cg_make(&cg, "munmap"))
+		SKIP(return, "no memory cgroup: %s", strerror(errno));
+	if (cg_value(&cg, "memory.swap.current") < 0)
+		SKIP(return, "no swap accounting (memory.swap.current)");
+	c.cg = &cg;
+	u.cg = &cg;
+	ASSERT_EQ(0, child_start(&c));
+	ASSERT_EQ(0, tmn_attach(self->fd, c.pid));
+	id = tmn_reg(self->fd, TMN_PLAIN, TMN_HOLD_START, self->buf, self->len);
+	ASSERT_GE(id, 0);
+	/* Cold pages: the first reclaim takes them. */
+	iov = (struct iovec){ .iov_base = self->buf, .iov_len = self->len };
+	pidfd = syscall(__NR_pidfd_open, c.pid, 0);
+	ASSERT_GE(pidfd, 0);
+	ASSERT_EQ(self->len, syscall(__NR_process_madvise, pidfd, &iov, 1,
+				     MADV_COLD, 0))
+		TH_LOG("process_madvise: %s", strerror(errno));
+	close(pidfd);
+	kfd = kmsg_open();
+	ASSERT_GE(kfd, 0);
+
+	ASSERT_EQ(0, child_go(&c));
+	ASSERT_TRUE(wait_held(self->fd, id, 1))
+		TH_LOG("the munmap's invalidation did not reach the gate");
+	ASSERT_EQ(0, pthread_create(&reclaim, NULL, reclaim_thread, &u));
+	/*
+	 * Reclaim's start waits at the gate too where it may sleep; under a
+	 * spinning anon_vma lock it passes, and is counted.
+	 */
+	for (i = 0; i < 2000 && !reached; i++) {
+		ASSERT_EQ(0, tmn_status(self->fd, id, &st));
+		reached = st.held + st.starts >= 2;
+		if (!reached)
+			usleep(10000);
+	}
+	__atomic_store_n(&u.held, true, __ATOMIC_RELEASE);
+	EXPECT_TRUE(reached)
+		TH_LOG("reclaim never called the notifier in the munmap's window");
+	ASSERT_EQ(0, open_gate(self->fd, id));
+	ASSERT_EQ(0, pthread_join(reclaim, NULL));
+	kmsg_wait(kfd, NULL, 500, "mmu_notifier: callout for", &warned);
+	EXPECT_FALSE(warned)
+		TH_LOG("the lock check refused reclaim's callout in the window");
+	close(kfd);
+	ASSERT_EQ(0, kill(c.pid, SIGKILL));
+	ASSERT_EQ(c.pid, waitpid(c.pid, &i, 0));
+	cg_remove(&cg);
+}
+
 /*
  * The OOM killer picks a process that maps a file whose i_mmap_rwsem
  * another process's invalidation holds (a device waiting, say), while

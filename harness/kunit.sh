@@ -10,7 +10,7 @@
 #       with SMP and CONFIG_DEBUG_MMU_NOTIFIER added to the
 #       .kunitconfig, so that every case runs; a skip fails.
 #   KUNIT_ARCH=um: UML, kunit.py's default. UML has no SMP, so no
-#       PER_VMA_LOCK and no CONFIG_DEBUG_MMU_NOTIFIER: the six cases of
+#       PER_VMA_LOCK and no CONFIG_DEBUG_MMU_NOTIFIER: the seven cases of
 #       the lock check are skipped there, and only those skips pass.
 #
 # The kernel is built in $FLAVOR_DIR/kunit-$KUNIT_ARCH (kept: warm runs

@@ -8,7 +8,9 @@
  * of that sweep: the mmap_lock, or for a VMA of the mm, the VMA's lock,
  * the root anon_vma lock of its anon_vma, or the i_mmap_rwsem of its file.
  * Lockdep knows which locks the task holds; the check looks for one of
- * them among the VMAs that meet the range of the callout.
+ * them among the VMAs that meet the range of the callout. A munmap in
+ * progress leaves VMAs that only the rmap trees still reach: it tells the
+ * check which range (mmu_notifier_debug_munmap()).
  *
  * Without the mmap_lock, only RCU makes the walk of the VMA tree safe (the
  * maple tree and, with CONFIG_PER_VMA_LOCK, the VMAs are freed after a
@@ -21,6 +23,7 @@
 #include <linux/lockdep.h>
 #include <linux/maple_tree.h>
 #include <linux/mm.h>
+#include <linux/mmu_notifier.h>
 #include <linux/ratelimit.h>
 #include <linux/rcupdate.h>
 #include <linux/rmap.h>
@@ -47,6 +50,63 @@ static bool mn_debug_vma_locked(struct vm_area_struct *vma)
 }
 
 /**
+ * mmu_notifier_debug_munmap - open or close the munmap window of an mm
+ * @mm: the mm of the caller, whose mmap_lock it holds
+ * @start: first address of the munmap; 0, with @end 0, closes the window
+ * @end: end of the munmap (exclusive)
+ *
+ * do_vmi_align_munmap() (munmap(), brk(), mremap(), shmdt()) takes its VMAs
+ * out of the maple tree before it unmaps their pages and unlinks them from
+ * the rmap trees. Meanwhile an rmap walk (reclaim, migration, compaction)
+ * still reaches such a VMA and calls the notifiers for its range, with its
+ * anon_vma or i_mmap lock held but with no VMA in the tree left to find
+ * that lock on. The walk is serialized all the same: the munmap keeps the
+ * mmap_lock, so no sweep can begin, until it has unlinked the VMA, which
+ * takes the lock the walk holds. The munmap opens the window before it
+ * clears the tree and closes it once the VMAs are unlinked; with the
+ * mmap_lock held, an mm has one window at most, and gets no first
+ * notifier while it is open.
+ */
+void mmu_notifier_debug_munmap(struct mm_struct *mm, unsigned long start,
+			       unsigned long end)
+{
+	struct mn_debug_window *w;
+
+	if (!mm_has_notifiers(mm))
+		return;
+	w = mn_debug_window(mm);
+	WRITE_ONCE(w->start, start);
+	WRITE_ONCE(w->end, end);
+	/* The window before the hole: pairs with mn_debug_in_munmap(). */
+	smp_wmb();
+}
+
+/*
+ * Does [@start, @end) meet the window of a munmap in progress, with the
+ * task holding a lock, as a walk that reached one of the munmap's VMAs
+ * holds its rmap lock? Which lock it is lockdep cannot say without the
+ * VMA: any lock but the callout's own lockdep map passes.
+ */
+static bool mn_debug_in_munmap(struct mm_struct *mm, unsigned long start,
+			       unsigned long end)
+{
+	struct mn_debug_window *w;
+	unsigned long wstart, wend;
+
+	if (!mm_has_notifiers(mm))
+		return false;
+	w = mn_debug_window(mm);
+	/* The hole the walk of the tree found, before the window. */
+	smp_rmb();
+	wstart = READ_ONCE(w->start);
+	wend = READ_ONCE(w->end);
+	if (wstart >= wend || end <= wstart || start >= wend)
+		return false;
+	return !debug_locks || lockdep_depth(current) >
+		lock_is_held(&__mmu_notifier_invalidate_range_start_map);
+}
+
+/**
  * mmu_notifier_assert_serialized - check the lock a callout relies on
  * @mm: the mm whose notifiers are called
  * @start: first address of the callout's range
@@ -56,7 +116,9 @@ static bool mn_debug_vma_locked(struct vm_area_struct *vma)
  * Warns, with the locks the task holds, unless the current task holds the
  * mmap_lock of @mm, or the VMA lock, the anon_vma lock or the i_mmap_rwsem
  * of a VMA of @mm that meets [@start, @end). A full-range callout (such as
- * a secondary TLB flush of the whole mm) accepts a lock of any VMA.
+ * a secondary TLB flush of the whole mm) accepts a lock of any VMA. A
+ * callout whose range meets a munmap in progress passes if the task holds
+ * any lock (mmu_notifier_debug_munmap()).
  */
 void mmu_notifier_assert_serialized(struct mm_struct *mm, unsigned long start,
 				    unsigned long end)
@@ -64,7 +126,7 @@ void mmu_notifier_assert_serialized(struct mm_struct *mm, unsigned long start,
 	static DEFINE_RATELIMIT_STATE(rs, 10 * HZ, 4);
 	struct vm_area_struct *vma;
 	unsigned long index = start;
-	bool locked = false, mapped = false;
+	bool locked = false;
 
 	if (lockdep_is_held(&mm->mmap_lock))
 		return;
@@ -73,23 +135,13 @@ void mmu_notifier_assert_serialized(struct mm_struct *mm, unsigned long start,
 		end = start + 1;
 	rcu_read_lock();
 	mt_for_each(&mm->mm_mt, vma, index, end - 1) {
-		mapped = true;
 		if (mn_debug_vma_locked(vma)) {
 			locked = true;
 			break;
 		}
 	}
 	rcu_read_unlock();
-	/*
-	 * A munmap (do_vmi_align_munmap(): munmap, brk, mremap) takes its VMAs
-	 * out of the maple tree before it unmaps their pages and unlinks them
-	 * from the rmap trees, and keeps the mmap_lock until then; the
-	 * unlinking needs the rmap lock that a walker reaching such a VMA
-	 * holds, so no sweep can begin before that walker is done. The range
-	 * is a hole in the tree meanwhile: a callout for a range that no VMA
-	 * of the tree meets passes while the mmap_lock is held.
-	 */
-	if (!locked && !mapped && rwsem_is_locked(&mm->mmap_lock))
+	if (!locked && mn_debug_in_munmap(mm, start, end))
 		locked = true;
 	if (locked)
 		return;

@@ -794,6 +794,7 @@ TEST_F_TIMEOUT(lifecycle, reclaim_in_munmap_window, 120)
 	};
 	struct unreg u = { .fd = self->fd };
 	bool reached = false, warned = false;
+	static struct tmn_log log;
 	struct tmn_status st;
 	pthread_t reclaim;
 	struct iovec iov;
@@ -840,6 +841,10 @@ TEST_F_TIMEOUT(lifecycle, reclaim_in_munmap_window, 120)
 		TH_LOG("reclaim never called the notifier in the munmap's window");
 	ASSERT_EQ(0, open_gate(self->fd, id));
 	ASSERT_EQ(0, pthread_join(reclaim, NULL));
+	/* The callout was reclaim's (a clear), and for the munmap's range. */
+	ASSERT_LE(0, tmn_fetch(self->fd, id, &log));
+	EXPECT_LT(0, tmn_count(&log, MMU_NOTIFY_CLEAR, self->buf, self->len))
+		TH_LOG("no clear of the range among %d events", log.n);
 	kmsg_wait(kfd, NULL, 500, "mmu_notifier: callout for", &warned);
 	EXPECT_FALSE(warned)
 		TH_LOG("the lock check refused reclaim's callout in the window");

@@ -33,6 +33,8 @@
 
 /* Every callout found without its lock, ratelimited report or not. */
 atomic_long_t mmu_notifier_debug_violations = ATOMIC_LONG_INIT(0);
+/* The reports of those: four every ten seconds. */
+DEFINE_RATELIMIT_STATE(mmu_notifier_debug_ratelimit, 10 * HZ, 4);
 
 /* Does the current task hold a lock of the sweep that covers @vma? */
 static bool mn_debug_vma_locked(struct vm_area_struct *vma)
@@ -123,7 +125,6 @@ static bool mn_debug_in_munmap(struct mm_struct *mm, unsigned long start,
 void mmu_notifier_assert_serialized(struct mm_struct *mm, unsigned long start,
 				    unsigned long end)
 {
-	static DEFINE_RATELIMIT_STATE(rs, 10 * HZ, 4);
 	struct vm_area_struct *vma;
 	unsigned long index = start;
 	bool locked = false;
@@ -146,7 +147,7 @@ void mmu_notifier_assert_serialized(struct mm_struct *mm, unsigned long start,
 	if (locked)
 		return;
 	atomic_long_inc(&mmu_notifier_debug_violations);
-	if (!__ratelimit(&rs))
+	if (!__ratelimit(&mmu_notifier_debug_ratelimit))
 		return;
 
 	WARN(1, "mmu_notifier: callout for [%#lx, %#lx) of mm %p without its mmap_lock or a VMA, anon_vma or i_mmap lock of the range\n",

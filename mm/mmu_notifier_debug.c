@@ -34,7 +34,18 @@
 /* Every callout found without its lock, ratelimited report or not. */
 atomic_long_t mmu_notifier_debug_violations = ATOMIC_LONG_INIT(0);
 /* The reports of those: four every ten seconds. */
-DEFINE_RATELIMIT_STATE(mmu_notifier_debug_ratelimit, 10 * HZ, 4);
+static DEFINE_RATELIMIT_STATE(mn_debug_ratelimit, 10 * HZ, 4);
+
+/* For the KUnit cases: report the next violations, whatever came before. */
+void mmu_notifier_debug_ratelimit_reset(void)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&mn_debug_ratelimit.lock, flags);
+	mn_debug_ratelimit.begin = jiffies;
+	mn_debug_ratelimit.printed = 0;
+	raw_spin_unlock_irqrestore(&mn_debug_ratelimit.lock, flags);
+}
 
 /* Does the current task hold a lock of the sweep that covers @vma? */
 static bool mn_debug_vma_locked(struct vm_area_struct *vma)
@@ -77,6 +88,9 @@ void mmu_notifier_debug_munmap(struct mm_struct *mm, unsigned long start,
 	if (!mm_has_notifiers(mm))
 		return;
 	w = mn_debug_window(mm);
+	/* Every mmap() closes it too: no store where nothing changes. */
+	if (READ_ONCE(w->start) == start && READ_ONCE(w->end) == end)
+		return;
 	WRITE_ONCE(w->start, start);
 	WRITE_ONCE(w->end, end);
 	/* The window before the hole: pairs with mn_debug_in_munmap(). */
@@ -84,10 +98,34 @@ void mmu_notifier_debug_munmap(struct mm_struct *mm, unsigned long start,
 }
 
 /*
+ * Does the current task hold a lock? Lockdep annotations that stand for
+ * no lock (fs_reclaim, a work item, this callout's own map: maps of no
+ * wait type) and RCU readers do not count.
+ */
+static bool mn_debug_holds_a_lock(void)
+{
+	struct task_struct *curr = current;
+	int i;
+
+	for (i = 0; i < curr->lockdep_depth; i++) {
+		const struct lockdep_map *map = curr->held_locks[i].instance;
+
+		if (map->wait_type_inner == LD_WAIT_INV ||
+		    map == &rcu_lock_map || map == &rcu_bh_lock_map ||
+		    map == &rcu_sched_lock_map)
+			continue;
+		return true;
+	}
+	return false;
+}
+
+/*
  * Does [@start, @end) meet the window of a munmap in progress, with the
  * task holding a lock, as a walk that reached one of the munmap's VMAs
  * holds its rmap lock? Which lock it is lockdep cannot say without the
- * VMA: any lock but the callout's own lockdep map passes.
+ * VMA: any lock passes. A walk in the window reads it whole (the munmap
+ * closes it only once the walk let go of its lock); another task may read
+ * it half written, which can only let a callout pass.
  */
 static bool mn_debug_in_munmap(struct mm_struct *mm, unsigned long start,
 			       unsigned long end)
@@ -104,8 +142,7 @@ static bool mn_debug_in_munmap(struct mm_struct *mm, unsigned long start,
 	wend = READ_ONCE(w->end);
 	if (wstart >= wend || end <= wstart || start >= wend)
 		return false;
-	return !debug_locks || lockdep_depth(current) >
-		lock_is_held(&__mmu_notifier_invalidate_range_start_map);
+	return mn_debug_holds_a_lock();
 }
 
 /**
@@ -120,7 +157,7 @@ static bool mn_debug_in_munmap(struct mm_struct *mm, unsigned long start,
  * of a VMA of @mm that meets [@start, @end). A full-range callout (such as
  * a secondary TLB flush of the whole mm) accepts a lock of any VMA. A
  * callout whose range meets a munmap in progress passes if the task holds
- * any lock (mmu_notifier_debug_munmap()).
+ * any lock, lockdep annotations and RCU aside (mmu_notifier_debug_munmap()).
  */
 void mmu_notifier_assert_serialized(struct mm_struct *mm, unsigned long start,
 				    unsigned long end)
@@ -147,7 +184,7 @@ void mmu_notifier_assert_serialized(struct mm_struct *mm, unsigned long start,
 	if (locked)
 		return;
 	atomic_long_inc(&mmu_notifier_debug_violations);
-	if (!__ratelimit(&mmu_notifier_debug_ratelimit))
+	if (!__ratelimit(&mn_debug_ratelimit))
 		return;
 
 	WARN(1, "mmu_notifier: callout for [%#lx, %#lx) of mm %p without its mmap_lock or a VMA, anon_vma or i_mmap lock of the range\n",

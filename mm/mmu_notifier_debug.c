@@ -100,17 +100,21 @@ void mmu_notifier_debug_munmap(struct mm_struct *mm, unsigned long start,
 /*
  * Does the current task hold a lock? Lockdep annotations that stand for
  * no lock (fs_reclaim, a work item, this callout's own map: maps of no
- * wait type) and RCU readers do not count.
+ * wait type; the maps that override a wait type) and RCU readers do not
+ * count. With lockdep off, its list of held locks means nothing.
  */
 static bool mn_debug_holds_a_lock(void)
 {
 	struct task_struct *curr = current;
 	int i;
 
+	if (!debug_locks)
+		return true;
 	for (i = 0; i < curr->lockdep_depth; i++) {
 		const struct lockdep_map *map = curr->held_locks[i].instance;
 
 		if (map->wait_type_inner == LD_WAIT_INV ||
+		    map->lock_type == LD_LOCK_WAIT_OVERRIDE ||
 		    map == &rcu_lock_map || map == &rcu_bh_lock_map ||
 		    map == &rcu_sched_lock_map)
 			continue;

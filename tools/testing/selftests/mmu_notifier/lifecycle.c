@@ -671,6 +671,26 @@ static int stall_end(struct stall *s)
 	return s->punched;
 }
 
+/* MADV_COLD on [@buf, @buf + @len) of process @pid; -1 with errno if not all. */
+static int make_cold(pid_t pid, char *buf, size_t len)
+{
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
+	int pidfd = syscall(__NR_pidfd_open, pid, 0);
+	ssize_t n;
+
+	if (pidfd < 0)
+		return -1;
+	n = syscall(__NR_process_madvise, pidfd, &iov, 1, MADV_COLD, 0);
+	close(pidfd);
+	if (n < 0)
+		return -1;
+	if ((size_t)n != len) {
+		errno = EIO;
+		return -1;
+	}
+	return 0;
+}
+
 /* An unregistration in a thread of its own, and a reclaim in another. */
 struct unreg {
 	int fd;
@@ -714,9 +734,8 @@ TEST_F_TIMEOUT(lifecycle, unregister_waits_for_rmap_walk, 180)
 	struct child c = { .len = self->len, .seed = 12 };
 	struct unreg u = { .fd = self->fd };
 	pthread_t reclaim, unreg;
-	struct iovec iov;
 	struct cg cg;
-	int mfd, pidfd, i;
+	int mfd, i;
 	bool done;
 
 	if (cg_make(&cg, "unreg"))
@@ -728,7 +747,6 @@ TEST_F_TIMEOUT(lifecycle, unregister_waits_for_rmap_walk, 180)
 	c.buf = mmap(NULL, self->len, PROT_READ | PROT_WRITE, MAP_SHARED, mfd,
 		     0);
 	ASSERT_NE(MAP_FAILED, c.buf);
-	iov = (struct iovec){ .iov_base = c.buf, .iov_len = self->len };
 	c.cg = &cg;
 	/* The child's pages of the file are the cgroup's. */
 	ASSERT_EQ(0, child_start(&c));
@@ -737,12 +755,8 @@ TEST_F_TIMEOUT(lifecycle, unregister_waits_for_rmap_walk, 180)
 	ASSERT_GE(u.id, 0);
 	ASSERT_EQ(0, tmn_mirror(self->fd, u.id, c.buf, NPAGES, false));
 	/* Cold pages: the first reclaim takes them (and holds the walk). */
-	pidfd = syscall(__NR_pidfd_open, c.pid, 0);
-	ASSERT_GE(pidfd, 0);
-	ASSERT_EQ(self->len, syscall(__NR_process_madvise, pidfd, &iov, 1,
-				     MADV_COLD, 0))
+	ASSERT_EQ(0, make_cold(c.pid, c.buf, self->len))
 		TH_LOG("process_madvise: %s", strerror(errno));
-	close(pidfd);
 
 	ASSERT_EQ(0, pthread_create(&reclaim, NULL, reclaim_thread, &u));
 	/* Reclaim may take a while to get to the pages, under emulation. */
@@ -797,8 +811,7 @@ TEST_F_TIMEOUT(lifecycle, reclaim_in_munmap_window, 120)
 	static struct tmn_log log;
 	struct tmn_status st;
 	pthread_t reclaim;
-	struct iovec iov;
-	int id, kfd, pidfd, i;
+	int id, kfd, i;
 	struct cg cg;
 
 	if (cg_make(&cg, "munmap"))
@@ -812,13 +825,8 @@ TEST_F_TIMEOUT(lifecycle, reclaim_in_munmap_window, 120)
 	id = tmn_reg(self->fd, TMN_PLAIN, TMN_HOLD_START, self->buf, self->len);
 	ASSERT_GE(id, 0);
 	/* Cold pages: the first reclaim takes them. */
-	iov = (struct iovec){ .iov_base = self->buf, .iov_len = self->len };
-	pidfd = syscall(__NR_pidfd_open, c.pid, 0);
-	ASSERT_GE(pidfd, 0);
-	ASSERT_EQ(self->len, syscall(__NR_process_madvise, pidfd, &iov, 1,
-				     MADV_COLD, 0))
+	ASSERT_EQ(0, make_cold(c.pid, self->buf, self->len))
 		TH_LOG("process_madvise: %s", strerror(errno));
-	close(pidfd);
 	kfd = kmsg_open();
 	ASSERT_GE(kfd, 0);
 

@@ -50,6 +50,7 @@
  *   fuzz -p               the shrinker's own test: a planted failure
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -179,9 +180,26 @@ struct nf {
 	long npages;
 };
 
+/*
+ * What a target's userfaultfd thread did with its last messages, in a page
+ * it shares with the fuzzer: a hang prints it.
+ */
+#define ULOG_SIZE 16
+
+struct ulog {
+	unsigned long n;
+	struct {
+		unsigned long addr;
+		unsigned int flags;
+		/* errno of zeropage or unprotect, of both unregisters, of wake */
+		int err[4];
+	} e[ULOG_SIZE];
+};
+
 struct target {
 	pid_t pid;
 	int pidfd;
+	struct ulog *ulog;
 	int cmd[THREADS], rep[THREADS];
 	int files[FILES];
 	int pagemap, mem;
@@ -346,6 +364,7 @@ static void slot_range(uint32_t b, uint32_t c, char **addr, size_t *len)
 static __thread sigjmp_buf fault_jmp;
 static __thread int fault_armed;
 static int t_memfd = -1, t_file = -1, t_uffd = -1;
+static struct ulog *t_ulog;
 /* The source of UFFDIO_COPY: as large as any slot range. */
 static char *t_buf;
 static int t_wp_ok;
@@ -380,6 +399,7 @@ static void *t_uffd_thread(void *arg)
 	(void)arg;
 	for (;;) {
 		unsigned long addr;
+		int *err;
 
 		if (poll(&pfd, 1, -1) < 0)
 			continue;
@@ -388,14 +408,22 @@ static void *t_uffd_thread(void *arg)
 		if (msg.event != UFFD_EVENT_PAGEFAULT)
 			continue;
 		addr = msg.arg.pagefault.address & ~(ps - 1);
+		err = t_ulog->e[t_ulog->n % ULOG_SIZE].err;
+		t_ulog->e[t_ulog->n % ULOG_SIZE].addr = addr;
+		t_ulog->e[t_ulog->n % ULOG_SIZE].flags = msg.arg.pagefault.flags;
+		memset(err, 0, 4 * sizeof(*err));
+		__atomic_add_fetch(&t_ulog->n, 1, __ATOMIC_RELEASE);
 		if (msg.arg.pagefault.flags & UFFD_PAGEFAULT_FLAG_WP) {
 			struct uffdio_writeprotect wp = {
 				.range = { addr, ps }, .mode = 0 };
 
 			if (!ioctl(t_uffd, UFFDIO_WRITEPROTECT, &wp))
 				continue;
+			err[0] = errno;
 		} else if (t_zeropage(addr)) {
 			continue;
+		} else {
+			err[0] = errno;
 		}
 		/*
 		 * What cannot be resolved (a hugetlb page, a VMA that
@@ -409,11 +437,14 @@ static void *t_uffd_thread(void *arg)
 			struct uffdio_range r = { addr, ps };
 
 			if (ioctl(t_uffd, UFFDIO_UNREGISTER, &r)) {
+				err[1] = errno;
 				r = (struct uffdio_range){ addr & ~(HUGE - 1),
 							   HUGE };
-				ioctl(t_uffd, UFFDIO_UNREGISTER, &r);
+				if (ioctl(t_uffd, UFFDIO_UNREGISTER, &r))
+					err[2] = errno;
 			}
-			ioctl(t_uffd, UFFDIO_WAKE, &r);
+			if (ioctl(t_uffd, UFFDIO_WAKE, &r))
+				err[3] = errno;
 		}
 	}
 	return NULL;
@@ -834,7 +865,15 @@ static int spawn(struct target *t)
 	char path[64];
 	pid_t pid;
 
+	if (t->ulog)
+		munmap(t->ulog, sizeof(*t->ulog));
 	memset(t, 0, sizeof(*t));
+	t->ulog = mmap(NULL, sizeof(*t->ulog), PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (t->ulog == MAP_FAILED) {
+		t->ulog = NULL;
+		return -1;
+	}
 	for (i = 0; i < THREADS; i++)
 		if (pipe2(cmd[i], O_CLOEXEC) || pipe2(rep[i], O_CLOEXEC))
 			return -1;
@@ -842,6 +881,7 @@ static int spawn(struct target *t)
 	if (pid < 0)
 		return -1;
 	if (!pid) {
+		t_ulog = t->ulog;
 		for (i = 0; i < THREADS; i++) {
 			dup2(cmd[i][0], 100 + 2 * i);
 			dup2(rep[i][1], 101 + 2 * i);
@@ -1377,6 +1417,56 @@ static void check_target(int ti, int batch)
  * shared, secondary-TLB) or the RELEASE invalidation (interval); then it
  * is unregistered and the target replaced.
  */
+/* A hang: what a target's userfaultfd holds, and what its thread did. */
+static void dump_uffd(int ti)
+{
+	struct target *t = &tg[ti];
+	char path[64], link[64], line[128];
+	unsigned long n, i;
+	struct dirent *d;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", t->pid);
+	dir = opendir(path);
+	while (dir && (d = readdir(dir))) {
+		ssize_t len;
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/proc/%d/fd/%s", t->pid,
+			 d->d_name);
+		len = readlink(path, link, sizeof(link) - 1);
+		if (len <= 0)
+			continue;
+		link[len] = 0;
+		if (!strstr(link, "userfaultfd"))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/fdinfo/%s", t->pid,
+			 d->d_name);
+		f = fopen(path, "r");
+		while (f && fgets(line, sizeof(line), f))
+			if (!strncmp(line, "pending", 7) ||
+			    !strncmp(line, "total", 5))
+				ksft_print_msg("target %d userfaultfd %s", ti,
+					       line);
+		if (f)
+			fclose(f);
+	}
+	if (dir)
+		closedir(dir);
+	if (!t->ulog)
+		return;
+	n = __atomic_load_n(&t->ulog->n, __ATOMIC_ACQUIRE);
+	ksft_print_msg("target %d: %lu userfaultfd messages\n", ti, n);
+	for (i = n > ULOG_SIZE ? n - ULOG_SIZE : 0; i < n; i++)
+		ksft_print_msg("  #%lu %#lx flags %#x: errno %d %d %d %d\n", i,
+			       t->ulog->e[i % ULOG_SIZE].addr,
+			       t->ulog->e[i % ULOG_SIZE].flags,
+			       t->ulog->e[i % ULOG_SIZE].err[0],
+			       t->ulog->e[i % ULOG_SIZE].err[1],
+			       t->ulog->e[i % ULOG_SIZE].err[2],
+			       t->ulog->e[i % ULOG_SIZE].err[3]);
+}
+
 static void reap_target(int ti)
 {
 	struct target *t = &tg[ti];
@@ -1532,6 +1622,9 @@ static void run_batch(const struct op *op, int n)
 						       i / THREADS, i % THREADS);
 			if (!dev_done)
 				ksft_print_msg("the device thread did not return\n");
+			for (i = 0; i < TARGETS; i++)
+				if (tg[i].pid)
+					dump_uffd(i);
 			tmn_write_file("/proc/sysrq-trigger", "t");
 			/*
 			 * Kill the targets, which wakes what waits for their

@@ -1922,10 +1922,12 @@ static bool run_seed(uint64_t seed, int batches, double shrink_budget)
  */
 static const char * const regressions[] = {
 	"hugetlb_migrate_tlb",
+	"zeropage_over_wp_marker",
 };
 
 static const char * const regression_ops[] = {
 	"map:1:0:6:0:0:1 reg:1:0:3:4:3:0 mirror:1:0:0:64:127:1 move_pages:1:0:0:0:0:1 move_pages:1:0:0:0:0:0",
+	"map:0:0:4:0:0:0 uffd_wp:0:0:1:0:0:0 reg:0:0:1:0:0:0 mirror:0:0:0:0:7:1 write:0:0:0:0:0:3",
 };
 
 static bool run_regressions(void)

@@ -1453,7 +1453,7 @@ static void check_target(int ti, int batch)
 static void dump_uffd(int ti)
 {
 	struct target *t = &tg[ti];
-	char path[64], link[64], line[128];
+	char path[320], link[64], line[128];
 	unsigned long n, i;
 	struct dirent *d;
 	DIR *dir;

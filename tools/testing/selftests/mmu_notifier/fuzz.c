@@ -1886,6 +1886,24 @@ static void restore_machine(void)
 	rmdir("/sys/fs/cgroup/fuzz");
 }
 
+/*
+ * A runner's timeout (SIGTERM) or ^C: kill the targets and put the knobs
+ * back before dying of the signal. open, write, kill and rmdir are
+ * async-signal-safe.
+ */
+static void on_term(int sig)
+{
+	int i, saved = errno;
+
+	for (i = 0; i < TARGETS; i++)
+		if (tg[i].pid > 0)
+			kill(tg[i].pid, SIGKILL);
+	restore_machine();
+	errno = saved;
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
 static struct seq cur;
 
 /* The batch that ends at operation @end (the one that failed). */
@@ -2115,6 +2133,9 @@ int main(int argc, char **argv)
 	if (kpagecount < 0)
 		ksft_exit_skip("no /proc/kpagecount (CONFIG_PROC_PAGE_MONITOR)\n");
 	setup_machine();
+	signal(SIGTERM, on_term);
+	signal(SIGINT, on_term);
+	signal(SIGHUP, on_term);
 	ksft_print_msg("%d target processes of %d threads, %d nodes\n",
 		       TARGETS, THREADS, nodes);
 	ksft_print_msg("%s, memory cgroup %s, file mappings on %s\n",
@@ -2147,6 +2168,8 @@ int main(int argc, char **argv)
 
 		for (s = first; now() - t0 < seconds; s++)
 			ok &= run_seed(s, batches, 120);
+		/* How many seeds ran is known now: a trailing TAP plan. */
+		ksft_set_plan(s - first);
 		ksft_print_msg("seeds %llu to %llu: %llu operations, %llu checks in %.0f s\n",
 			       first, s - 1, ops_run, checks_run, now() - t0);
 	} else {

@@ -756,16 +756,16 @@ static int mn_itree_insert(struct mmu_interval_notifier *interval_sub,
 			   unsigned long start, unsigned long length,
 			   const struct mmu_interval_notifier_ops *ops)
 {
-	unsigned long end;
+	unsigned long last;
 
-	if (length == 0 || check_add_overflow(start, length, &end))
+	if (length == 0 || check_add_overflow(start, length - 1, &last))
 		return -EOVERFLOW;
 
 	interval_sub->mm = mm;
 	interval_sub->ops = ops;
 	RB_CLEAR_NODE(&interval_sub->interval_tree.rb);
 	interval_sub->interval_tree.start = start;
-	interval_sub->interval_tree.last = end - 1;
+	interval_sub->interval_tree.last = last;
 	/* The notifier holds the mm's structure until it is removed. */
 	mmgrab(mm);
 

@@ -1160,6 +1160,37 @@ static void mnt_interval_refused_insert_leaves_mm_unset(struct kunit *test)
 	mmput(mm);
 }
 
+/*
+ * An interval may end at the top of the address space: its last byte is
+ * ULONG_MAX, which start + length - 1 reaches without overflowing. An
+ * invalidation that reaches its first byte reaches it; the page below does
+ * not.
+ */
+static void mnt_interval_insert_at_the_top(struct kunit *test)
+{
+	struct mm_struct *mm = mnt_mm(test);
+	struct mnt_isub *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+	unsigned long top = ULONG_MAX & PAGE_MASK;
+	int ret;
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	spin_lock_init(&s->lock);
+	ret = mmu_interval_notifier_insert(&s->isub, mm, top, PAGE_SIZE,
+					   &mnt_interval_ops);
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	if (ret) {
+		mmput(mm);
+		return;
+	}
+	KUNIT_EXPECT_EQ(test, s->isub.interval_tree.last, ULONG_MAX);
+	mnt_invalidate(mm, top - PAGE_SIZE, top, true, NULL);
+	KUNIT_EXPECT_EQ(test, s->calls, 0);
+	mnt_invalidate(mm, top - PAGE_SIZE, top + 1, true, NULL);
+	KUNIT_EXPECT_EQ(test, s->calls, 1);
+	mmu_interval_notifier_remove(&s->isub);
+	mmput(mm);
+}
+
 static void mnt_interval_teardown_reports_release(struct kunit *test)
 {
 	struct mm_struct *mm = mnt_mm(test);
@@ -1212,6 +1243,7 @@ static struct kunit_case mmu_notifier_cases[] = {
 	KUNIT_CASE(mnt_interval_read_begin_waits),
 	KUNIT_CASE(mnt_interval_nonblock_failure),
 	KUNIT_CASE(mnt_interval_refused_insert_leaves_mm_unset),
+	KUNIT_CASE(mnt_interval_insert_at_the_top),
 	KUNIT_CASE(mnt_interval_teardown_reports_release),
 	{}
 };

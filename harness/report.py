@@ -332,6 +332,27 @@ def drop_span(block, first, last, own):
         if k != own and BANNERS.search(l)] + block[last:]
 
 
+REFUSED = re.compile(r'^\[\s*(\d+\.\d+)\] .* callback failed with -?\d+ '
+                     r'in non-blockable context')
+
+
+def refusals_ratelimited(lines, res):
+    """A refused non-blockable start is normal (every anon rmap walk of
+    SLEEPABLE=n makes one) and is logged through printk's ratelimit: 10
+    lines an interval of 5 s, so at most 20 in any 5 s. Said only where
+    one was logged."""
+    t = [float(m.group(1)) for m in map(REFUSED.match, lines) if m]
+    worst, j = 0, 0
+    for i in range(len(t)):
+        while t[i] - t[j] >= 5.0:
+            j += 1
+        worst = max(worst, i - j + 1)
+    if t:
+        res.add('harness', 'refused non-blockable starts logged ratelimited',
+                'FAIL' if worst > 20 else 'PASS',
+                '%d lines, at most %d in 5 s' % (len(t), worst))
+
+
 def expected_warnings(lines, res):
     """Check the announced WARNINGs; return the lines without them.
 
@@ -584,6 +605,9 @@ def main():
         manifest(path, res)
 
     lines, leaks = kmemleak(lines, flavor, mode, res)
+    # The stock core logs every refusal.
+    if not flavor.startswith('stock'):
+        refusals_ratelimited(lines, res)
     left = expected_warnings(expected_oom_kills(lines, res), res)
     reports = [l for l in left if is_report(l)]
     res.add('harness', 'console free of kernel warnings and lock reports',

@@ -151,6 +151,37 @@ class Report(unittest.TestCase):
         self.assertEqual(rc, 1)
         self.assertIn('mm/x.c:1', out)
 
+    REFUSED = "[%8.3f] f+0x0/0x10 callback failed with -11 in non-blockable context\n"
+
+    def test_refusals_ratelimited_pass(self):
+        # printk's ratelimit: 10 lines, then none until 5 s are over.
+        lines = [self.REFUSED % (2 + i * 0.01) for i in range(10)]
+        lines += [self.REFUSED % (7.1 + i * 0.01) for i in range(10)]
+        rc, counts, out = self.run_report(
+            KUNIT_OK + INIT_OURS + "MMUN-SUBSET demo\n" + ''.join(lines) +
+            kselftest(GOOD_PROGRAM) + DONE)
+        _, without, _ = self.run_report(
+            KUNIT_OK + INIT_OURS + "MMUN-SUBSET demo\n" +
+            kselftest(GOOD_PROGRAM) + DONE)
+        self.assertEqual(rc, 0, out)
+        # The check is one more that passed.
+        self.assertEqual(counts, [without[0] + 1, 0, 0], out)
+
+    def test_refusals_flood_fails(self):
+        lines = [self.REFUSED % (2 + i * 0.01) for i in range(30)]
+        rc, _, out = self.run_report(
+            KUNIT_OK + INIT_OURS + "MMUN-SUBSET demo\n" + ''.join(lines) +
+            kselftest(GOOD_PROGRAM) + DONE)
+        self.assertEqual(rc, 1, out)
+        self.assertIn('30 lines, at most 30 in 5 s', out)
+
+    def test_refusals_flood_of_stock_passes(self):
+        # 6.12 logs every refusal: not a failure of the stock core.
+        lines = [self.REFUSED % (2 + i * 0.01) for i in range(30)]
+        rc, _, out = self.run_report(
+            KUNIT_OK + INIT + ''.join(lines) + kselftest(GOOD_PROGRAM) + DONE)
+        self.assertEqual(rc, 0, out)
+
     EXPECTED = ("[    1.5] mmu_notifier_kunit: expect a WARNING in f: misuse\n"
                 "%s"
                 "[    1.7] mmu_notifier_kunit: end of expected WARNING\n")

@@ -111,10 +111,11 @@ for name in "${names[@]}"; do
 		cp "$flavor_dir/results-check.tsv" "$out.tsv"
 		cp "$flavor_dir/console-check.log" "$out.console"
 		# A kill is a test that failed: a KUnit case, a selftest case or
-		# program, or the console's kernel reports (an oops, a hang's
-		# report). Anything else that did not pass (a skip, the guest
-		# not booting, a manifest entry) is the harness's, not a kill.
-		kill='$3 == "FAIL" && ($1 ~ /^(kunit|kselftest)/ || $2 ~ /^console free/)'
+		# program, the console's kernel reports (an oops, a hang's
+		# report) or its flood of refused starts. Anything else that did
+		# not pass (a skip, the guest not booting, a manifest entry) is
+		# the harness's, not a kill.
+		kill='$3 == "FAIL" && ($1 ~ /^(kunit|kselftest)/ || $2 ~ /^(console free|refused non-blockable starts)/)'
 		killer=$(awk -F'\t' "$kill"' { print $1 ": " $2; exit }' "$out.tsv")
 		n=$(awk -F'\t' "$kill"' { n++ } END { print n + 0 }' "$out.tsv")
 		other=$(awk -F'\t' '$3 != "PASS" && !('"$kill"') { print $1 ": " $2 " (" $3 ")"; exit }' "$out.tsv")

@@ -337,11 +337,12 @@ REFUSED = re.compile(r'^\[\s*(\d+\.\d+)\] .* callback failed with -?\d+ '
 
 
 def refusals_ratelimited(lines, res):
-    """A refused non-blockable start is normal (every anon rmap walk of
-    SLEEPABLE=n makes one) and is logged through printk's ratelimit: 10
-    lines an interval of 5 s, so at most 20 in any 5 s. Said only where
-    one was logged."""
-    t = [float(m.group(1)) for m in map(REFUSED.match, lines) if m]
+    """A refused non-blockable start is normal (with SLEEPABLE=n every
+    anon rmap walk is non-blockable, and a refusing notifier makes one
+    each time) and is logged through printk's ratelimit: 10 lines an
+    interval of 5 s, so at most 20 in any 5 s. Said only where one was
+    logged."""
+    t = sorted(float(m.group(1)) for m in map(REFUSED.match, lines) if m)
     worst, j = 0, 0
     for i in range(len(t)):
         while t[i] - t[j] >= 5.0:

@@ -175,6 +175,17 @@ class Report(unittest.TestCase):
         self.assertEqual(rc, 1, out)
         self.assertIn('30 lines, at most 30 in 5 s', out)
 
+    def test_refusals_ratelimit_boundary(self):
+        # Two intervals' worth, 19 in 5 s, passes; 21 in 4.9 s does not.
+        ok = ([self.REFUSED % 2.0] + [self.REFUSED % 6.99] * 9 +
+              [self.REFUSED % 7.01] * 10)
+        bad = [self.REFUSED % (2 + i * 0.245) for i in range(21)]
+        for lines, want in ((ok, 0), (bad, 1)):
+            rc, _, out = self.run_report(
+                KUNIT_OK + INIT_OURS + "MMUN-SUBSET demo\n" +
+                ''.join(lines) + kselftest(GOOD_PROGRAM) + DONE)
+            self.assertEqual(rc, want, out)
+
     def test_refusals_flood_of_stock_passes(self):
         # 6.12 logs every refusal: not a failure of the stock core.
         lines = [self.REFUSED % (2 + i * 0.01) for i in range(30)]

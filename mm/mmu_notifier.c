@@ -310,17 +310,20 @@ mn_hlist_start_failed(struct mmu_notifier_subscriptions *subs,
 			ret = err;
 		}
 		/*
-		 * A refused non-blockable start is no bug: with
-		 * CONFIG_MMU_NOTIFIER_SLEEPABLE=n every anon rmap walk makes
-		 * one, and reclaim retries the folio, so its line is
-		 * ratelimited. A failed blockable start is the driver's bug.
+		 * A non-blockable start refused with -EAGAIN is no bug: with
+		 * CONFIG_MMU_NOTIFIER_SLEEPABLE=n every anon rmap walk is
+		 * non-blockable, so a notifier that refuses makes one each
+		 * time, and the caller treats the folio as busy and retries
+		 * later. Its line is ratelimited; any other failure is the
+		 * driver's bug, and keeps its line beside the WARN.
 		 */
-		if (blockable)
-			pr_info("%pS callback failed with %d in blockable context\n",
-				ops->invalidate_range_start, err);
-		else
+		if (!blockable && err == -EAGAIN)
 			pr_info_ratelimited("%pS callback failed with %d in non-blockable context\n",
 					    ops->invalidate_range_start, err);
+		else
+			pr_info("%pS callback failed with %d in %sblockable context\n",
+				ops->invalidate_range_start, err,
+				blockable ? "" : "non-");
 		WARN_ON(blockable || err != -EAGAIN);
 		WARN_ON(ops->invalidate_range_end);
 	} while ((sub = hlist_entry_safe(sub->hlist.next, struct mmu_notifier,

@@ -1168,20 +1168,10 @@ static void mnt_interval_refused_insert_leaves_mm_unset(struct kunit *test)
  */
 static void mnt_interval_insert_at_the_top(struct kunit *test)
 {
-	struct mm_struct *mm = mnt_mm(test);
-	struct mnt_isub *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
 	unsigned long top = ULONG_MAX & PAGE_MASK;
-	int ret;
+	struct mm_struct *mm = mnt_mm(test);
+	struct mnt_isub *s = mnt_interval(test, mm, top, PAGE_SIZE);
 
-	KUNIT_ASSERT_NOT_NULL(test, s);
-	spin_lock_init(&s->lock);
-	ret = mmu_interval_notifier_insert(&s->isub, mm, top, PAGE_SIZE,
-					   &mnt_interval_ops);
-	KUNIT_EXPECT_EQ(test, ret, 0);
-	if (ret) {
-		mmput(mm);
-		return;
-	}
 	KUNIT_EXPECT_EQ(test, s->isub.interval_tree.last, ULONG_MAX);
 	mnt_invalidate(mm, top - PAGE_SIZE, top, true, NULL);
 	KUNIT_EXPECT_EQ(test, s->calls, 0);

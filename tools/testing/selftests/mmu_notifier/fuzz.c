@@ -104,6 +104,9 @@ struct uffdio_move {
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open		434
 #endif
+#ifndef SYS_pidfd_send_signal
+#define SYS_pidfd_send_signal	424
+#endif
 #ifndef SYS_process_mrelease
 #define SYS_process_mrelease	448
 #endif
@@ -918,6 +921,10 @@ static int spawn(struct target *t)
 	if (pid < 0)
 		return -1;
 	if (!pid) {
+		/* The fuzzer's on_term() is not the target's. */
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
 		t_ulog = t->ulog;
 		for (i = 0; i < THREADS; i++) {
 			dup2(cmd[i][0], 100 + 2 * i);
@@ -1834,7 +1841,7 @@ out:
 	 */
 	if (kernel_report[0])
 		return;
-	for (rep = 0; rep < 3 && !again; rep++) {
+	for (rep = 0; rep < 3 && !again && now() < deadline; rep++) {
 		r = run_seq(s);
 		again = r >= 0 && !strcmp(fail_class, want);
 	}
@@ -1902,17 +1909,25 @@ static void restore_machine(void)
 }
 
 /*
- * A runner's timeout (SIGTERM) or ^C: kill the targets and put the knobs
- * back before dying of the signal. open, write, kill and rmdir are
- * async-signal-safe.
+ * A runner's timeout (SIGTERM) or ^C, in the fuzzer only (the targets
+ * reset it): close the device files, which opens the gates a held
+ * callout waits at, kill the targets through their pidfds (a reaped pid
+ * may have been reused) and put the knobs back before dying of the
+ * signal. The cgroup stays if a target is not gone yet. close, the
+ * pidfd_send_signal syscall, open, write and rmdir are async-signal-safe.
  */
 static void on_term(int sig)
 {
-	int i, saved = errno;
+	int i, k, saved = errno;
 
-	for (i = 0; i < TARGETS; i++)
-		if (tg[i].pid > 0)
-			kill(tg[i].pid, SIGKILL);
+	for (i = 0; i < TARGETS; i++) {
+		for (k = 0; k < FILES; k++)
+			if (tg[i].files[k] > 0)
+				close(tg[i].files[k]);
+		if (tg[i].pid > 0 && tg[i].pidfd >= 0)
+			syscall(SYS_pidfd_send_signal, tg[i].pidfd, SIGKILL,
+				NULL, 0);
+	}
 	restore_machine();
 	errno = saved;
 	signal(sig, SIG_DFL);

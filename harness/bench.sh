@@ -16,6 +16,12 @@
 # BENCH_FIGURES, a comma-separated list, picks figures (default all). The
 # results, the table and the plot go to $BUILD/bench.
 #
+# A last pass (BENCH_LATENCY=0 leaves it out) builds ours both ways
+# again, preemptible and with the preemptoff tracer (latency.config), in
+# $BUILD/bench/latency, and boots each once with -icount for the
+# preemptoff figure alone: the longest preemption-off section during a
+# registration at 100,000 VMAs and a migration of a page 257 processes map.
+#
 # A third kernel, ours built with CONFIG_MMU_NOTIFIER_SLEEPABLE=n (the
 # spinning anon_vma lock), boots after ours in each pass and runs the same
 # figures (BENCH_NOSLEEP_FIGURES picks others; "none" leaves it out), for
@@ -30,6 +36,7 @@ icount_repeats=${BENCH_ICOUNT_REPEATS:-3}
 scale=${BENCH_SCALE:-1}
 figures=${BENCH_FIGURES:-}
 nosleep_figures=${BENCH_NOSLEEP_FIGURES:-$figures}
+latency=${BENCH_LATENCY:-1}
 out=$BUILD/bench
 t0=$(date +%s)
 
@@ -61,23 +68,34 @@ for k in "${flavors[@]}"; do
 	# shellcheck disable=SC2046
 	env $(flavor_env "$k") BUILD="$out" BENCH=1 bash "$ROOT/harness/build.sh"
 done
+if [ "$latency" = 1 ]; then
+	for k in ours ours-nosleep; do
+		# shellcheck disable=SC2046
+		env $(flavor_env "$k") BUILD="$out/latency" bash "$ROOT/harness/tree.sh"
+		# shellcheck disable=SC2046
+		env $(flavor_env "$k") BUILD="$out/latency" BENCH=1 \
+			EXTRA_CONFIG="$ROOT/harness/latency.config" \
+			bash "$ROOT/harness/build.sh"
+	done
+fi
 say "benchmark kernels built in $(( $(date +%s) - t0 ))s"
 
 # boot FLAVOR PASS N REPEATS [VAR=VALUE...]: one benchmark boot.
 logs=()
 boot() {
-	local k=$1 pass=$2 n=$3 reps=$4 figs=$figures
+	local k=$1 pass=$2 n=$3 reps=$4 figs=$figures dir=$out
 	shift 4
 	[ "$k" = ours-nosleep ] && figs=$nosleep_figures
+	[ "$pass" = latency ] && figs=preemptoff dir=$out/latency
 	# shellcheck disable=SC2046
-	env "$@" $(flavor_env "$k") BUILD="$out" \
+	env "$@" $(flavor_env "$k") BUILD="$dir" \
 		MMUN_APPEND="mmun.bench=$(bench_args "$reps" "$figs")" \
 		bash "$ROOT/harness/run.sh" bench
-	mv "$out/$k/console-bench.log" "$out/$k/console-bench-$pass-$n.log"
-	logs+=("$k@$pass=$out/$k/console-bench-$pass-$n.log")
+	mv "$dir/$k/console-bench.log" "$dir/$k/console-bench-$pass-$n.log"
+	logs+=("$k@$pass=$dir/$k/console-bench-$pass-$n.log")
 }
 
-rm -f "$out"/*/console-bench-*.log
+rm -f "$out"/*/console-bench-*.log "$out"/latency/*/console-bench-*.log
 for ((i = 1; i <= rounds; i++)); do
 	for k in "${flavors[@]}"; do
 		boot "$k" tcg "$i" "$repeats"
@@ -86,6 +104,11 @@ done
 if [ "$icount_repeats" -gt 0 ]; then
 	for k in "${flavors[@]}"; do
 		boot "$k" icount 1 "$icount_repeats" MMUN_ICOUNT=1
+	done
+fi
+if [ "$latency" = 1 ]; then
+	for k in ours ours-nosleep; do
+		boot "$k" latency 1 "$icount_repeats" MMUN_ICOUNT=1
 	done
 fi
 say "benchmarks ran in $(( $(date +%s) - t0 ))s"

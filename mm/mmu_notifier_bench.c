@@ -20,6 +20,7 @@
 #include <linux/mm.h>
 #include <linux/mmu_notifier.h>
 #include <linux/mutex.h>
+#include <linux/rmap.h>
 #include <linux/sched.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
@@ -288,6 +289,76 @@ static int mnb_get_put(struct mnb_loop *arg)
 	return 0;
 }
 
+/*
+ * The lock sweep of (un)registration against what it cannot do without:
+ * a walk of the VMAs, and one walk that takes and drops each lock of
+ * every VMA in turn, which waits out its current holders and holds
+ * nothing. Each in a write hold of the mmap_lock of its own, as the VMA
+ * locks stay taken until mmap_write_unlock().
+ */
+static int mnb_sweep(struct mnb_loop *arg)
+{
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma;
+	struct anon_vma_chain *avc;
+	unsigned long walked = 0;
+	u64 t0, t1;
+	int ret;
+
+	if (mmap_write_lock_killable(mm))
+		return -EINTR;
+	t0 = ktime_get_ns();
+	ret = mm_take_all_locks(mm);
+	if (!ret)
+		mm_drop_all_locks(mm);
+	t1 = ktime_get_ns();
+	mmap_write_unlock(mm);
+	if (ret)
+		return ret;
+	arg->ns[0] = t1 - t0;
+
+	if (mmap_write_lock_killable(mm))
+		return -EINTR;
+	t0 = ktime_get_ns();
+	{
+		VMA_ITERATOR(vmi, mm, 0);
+
+		for_each_vma(vmi, vma)
+			walked++;
+	}
+	t1 = ktime_get_ns();
+	mmap_write_unlock(mm);
+	arg->ns[1] = t1 - t0;
+	arg->calls = walked;
+
+	if (mmap_write_lock_killable(mm))
+		return -EINTR;
+	t0 = ktime_get_ns();
+	{
+		VMA_ITERATOR(vmi, mm, 0);
+
+		for_each_vma(vmi, vma) {
+			struct address_space *mapping =
+				vma->vm_file ? vma->vm_file->f_mapping : NULL;
+
+			vma_start_write(vma);
+			if (mapping) {
+				i_mmap_lock_write(mapping);
+				i_mmap_unlock_write(mapping);
+			}
+			list_for_each_entry(avc, &vma->anon_vma_chain,
+					    same_vma) {
+				anon_vma_lock_write(avc->anon_vma);
+				anon_vma_unlock_write(avc->anon_vma);
+			}
+		}
+	}
+	t1 = ktime_get_ns();
+	mmap_write_unlock(mm);
+	arg->ns[2] = t1 - t0;
+	return 0;
+}
+
 static long mnb_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
 {
 	struct mnb_file *f = file->private_data;
@@ -319,6 +390,9 @@ static long mnb_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
 		break;
 	case MNB_GET_PUT:
 		ret = mnb_get_put(&arg.loop);
+		break;
+	case MNB_SWEEP:
+		ret = mnb_sweep(&arg.loop);
 		break;
 	default:
 		ret = -ENOTTY;

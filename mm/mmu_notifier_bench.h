@@ -42,12 +42,16 @@ struct mnb_loop {
 	/*
 	 * out: MNB_CALLOUTS: ns[0] the whole loop. MNB_GET_PUT: ns[0] in
 	 * mmu_notifier_get(), ns[1] in mmu_notifier_put(), ns[2] in
-	 * mmu_notifier_synchronize().
+	 * mmu_notifier_synchronize(). MNB_SWEEP: ns[0] in mm_take_all_locks()
+	 * and mm_drop_all_locks(), ns[1] in a walk of the VMAs alone, ns[2]
+	 * in one walk that waits out the holders of each lock of every VMA
+	 * in turn: its VMA lock, i_mmap_rwsem and anon_vma locks.
 	 */
 	__u64 ns[3];
 	/*
 	 * out: invalidate_range_start calls the file's notifiers received
-	 * during MNB_CALLOUTS, or ->free_notifier calls during MNB_GET_PUT.
+	 * during MNB_CALLOUTS, ->free_notifier calls during MNB_GET_PUT, or
+	 * the VMAs each walk of MNB_SWEEP visited.
 	 */
 	__u64 calls;
 };
@@ -68,5 +72,6 @@ struct mnb_loop {
  * mmu_notifier_put() and mmu_notifier_synchronize().
  */
 #define MNB_GET_PUT	_IOWR('N', 4, struct mnb_loop)
+#define MNB_SWEEP	_IOWR('N', 5, struct mnb_loop)
 
 #endif /* __MMU_NOTIFIER_BENCH_H */

@@ -485,6 +485,33 @@ static void mnt_unregister_stops_callbacks(struct kunit *test)
 	mmput(mm);
 }
 
+/*
+ * Unregistering one of two notifiers leaves the other getting every
+ * callout, and the young callouts with it; once both are gone, neither
+ * gets anything.
+ */
+static void mnt_unregister_one_of_two(struct kunit *test)
+{
+	struct mm_struct *mm = mnt_mm(test);
+	struct mnt_rec *a = mnt_registered(test, mm, &mnt_ops);
+	struct mnt_rec *b = mnt_registered(test, mm, &mnt_ops);
+
+	mmu_notifier_unregister(&a->mn, mm);
+	a->starts = 0;
+	mnt_invalidate(mm, 0x1000, 0x2000, true, NULL);
+	KUNIT_EXPECT_EQ(test, a->starts, 0);
+	KUNIT_EXPECT_EQ(test, b->starts, 1);
+	KUNIT_EXPECT_EQ(test, b->ends, 1);
+	mmu_notifier_unregister(&b->mn, mm);
+	b->starts = 0;
+	b->ends = 0;
+	mnt_invalidate(mm, 0x1000, 0x2000, true, NULL);
+	KUNIT_EXPECT_EQ(test, b->starts, 0);
+	KUNIT_EXPECT_EQ(test, b->ends, 0);
+	KUNIT_EXPECT_TRUE(test, mm_has_notifiers(mm));
+	mmput(mm);
+}
+
 static void mnt_teardown_calls_release_once(struct kunit *test)
 {
 	struct mm_struct *mm = mnt_mm(test);
@@ -1209,6 +1236,7 @@ static struct kunit_case mmu_notifier_cases[] = {
 	KUNIT_CASE(mnt_every_notifier_called),
 	KUNIT_CASE(mnt_unregister_calls_release_once),
 	KUNIT_CASE(mnt_unregister_stops_callbacks),
+	KUNIT_CASE(mnt_unregister_one_of_two),
 	KUNIT_CASE(mnt_teardown_calls_release_once),
 	KUNIT_CASE(mnt_unregister_waits_for_teardown),
 	KUNIT_CASE(mnt_locked_register),

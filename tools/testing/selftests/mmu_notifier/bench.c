@@ -21,11 +21,36 @@
  *  register, unregister
  *			one (un)registration on an mm with v VMAs, each
  *			with a page of anonymous memory (an anon_vma);
- *			-busy: at 1,000 VMAs, while another process on the
- *			other CPU cycles a shared notifier of its own
+ *  put-sync	the last mmu_notifier_put() of a notifier of
+ *			mmu_notifier_get() and mmu_notifier_synchronize()
+ *			after it, on the same mms
+ *			-busy: register, unregister and put-sync at 100 to
+ *			100,000 VMAs while another process on the other CPU
+ *			keeps its own mmap_lock busy (mmap and munmap in a
+ *			loop) and cycles a shared notifier of its own mm
+ *  sweep		at 10,000 VMAs, per VMA: mm_take_all_locks() and
+ *			mm_drop_all_locks(), a bare walk of the VMAs, and
+ *			one walk that takes and drops each lock of every
+ *			VMA in turn (what a sweep cannot do without)
  *  get-put		cycles of mmu_notifier_get(), mmu_notifier_put()
  *			and mmu_notifier_synchronize(); get, put and
  *			synchronize: the time of each step
+ *  exit		exit of a process with v VMAs, each with a page,
+ *			from the release of the child to its reap, with no
+ *			notifier or one KVM-like notifier (+kvm); exit-16:
+ *			16 such processes of 10,000 VMAs exit at once, on
+ *			both CPUs
+ *  oom-reap	process_mrelease() of a killed 1 GiB process, from
+ *			the kill to the end of the reap, with no notifier
+ *			or one KVM-like notifier; the reaper runs SCHED_FIFO
+ *			so that the victim does not exit meanwhile
+ *  preemptoff	only when asked for (-f preemptoff), on a kernel
+ *			with the preemptoff tracer: the longest section
+ *			with preemption disabled, from tracing_max_latency,
+ *			during a registration and an unregistration at
+ *			100,000 VMAs, and during a migration of an anonymous
+ *			page that 256 forked children map, each with a
+ *			KVM-like notifier (one rmap walk over 257 VMAs)
  *  munmap-refault	mmap, write one byte a page, munmap, over 256 MiB,
  *			with no notifier or with one KVM-like notifier
  *  mprotect-toggle	mprotect of 256 MiB of populated memory to
@@ -55,10 +80,13 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/syscall.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -67,6 +95,9 @@
 #define MNB_DEV "/sys/kernel/debug/mmu_notifier_bench"
 #define MNB_CGROUP "/sys/fs/cgroup/mmu_notifier_bench"
 #define RECLAIM_CHILDREN 16
+#define EXIT_PARALLEL 16
+#define WALK_CHILDREN 256
+#define TRACING "/sys/kernel/tracing"
 #define MAX_REPEATS 101
 #define MIB (1024UL * 1024)
 #ifndef ARRAY_SIZE
@@ -134,6 +165,9 @@ static void result(const char *figure, const char *param, const char *unit,
 	printf("%s\n", line);
 	fflush(stdout);
 }
+
+static void write_file(const char *path, const char *val);
+static char *populated(size_t len);
 
 static int dev_open(void)
 {
@@ -276,43 +310,12 @@ static int count_vmas(void)
 	return n;
 }
 
-/* Cycle a shared notifier on this process's mm until killed. */
-static void churn(void)
+/* Pages at a stride of two, so that no two VMAs merge: @want VMAs in all. */
+static void make_vmas(long want)
 {
-	int fd = open(MNB_DEV, O_RDWR | O_CLOEXEC);
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(1, &set);
-	sched_setaffinity(0, sizeof(set), &set);
-	for (;;) {
-		struct mnb_loop l = { .iterations = 1 };
-
-		if (fd < 0 || ioctl(fd, MNB_GET_PUT, &l))
-			_exit(1);
-	}
-}
-
-/* Register and unregister a notifier @repeats times, in microseconds. */
-static void register_cycles(int fd, double *rv, double *uv)
-{
-	int r;
-
-	for (r = 0; r < repeats; r++) {
-		rv[r] = dev_register(fd, MNB_KIND_COUNT) / 1e3;
-		uv[r] = dev_unregister(fd) / 1e3;
-	}
-}
-
-static void registration(void *arg)
-{
-	long want = (long)arg, have = count_vmas(), i;
-	double rv[MAX_REPEATS], uv[MAX_REPEATS];
-	char param[32];
+	long have = count_vmas(), i;
 	char *base;
-	int fd;
 
-	/* Pages at a stride of two, so that no two VMAs merge. */
 	if (want > have) {
 		long n = want - have;
 
@@ -335,32 +338,407 @@ static void registration(void *arg)
 		errno = 0;
 		die("wanted %ld VMAs, the mm has %ld", want, have);
 	}
+}
 
+static void pin(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+/* Keep this process's mmap_lock busy: mmap and munmap a page for ever. */
+static void *mmap_loop(void *unused)
+{
+	for (;;) {
+		void *p = mmap(NULL, psize, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (p == MAP_FAILED || munmap(p, psize))
+			_exit(1);
+	}
+	return NULL;
+}
+
+/*
+ * Another mm, busy until killed, on the other CPU: one thread keeps its
+ * mmap_lock busy, the other cycles a shared notifier of the same module
+ * as the figures' (get, put, synchronize), so that frees of that module
+ * on this mm are due all along.
+ */
+static pid_t busy(void)
+{
+	pid_t pid = fork();
+	pthread_t t;
+	int fd;
+
+	if (pid < 0)
+		die("fork");
+	if (pid)
+		return pid;
+	pin(1);
+	fd = open(MNB_DEV, O_RDWR | O_CLOEXEC);
+	if (fd < 0 || pthread_create(&t, NULL, mmap_loop, NULL))
+		_exit(1);
+	for (;;) {
+		struct mnb_loop l = { .iterations = 1 };
+
+		if (ioctl(fd, MNB_GET_PUT, &l))
+			_exit(1);
+	}
+}
+
+static void unbusy(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+/* Register and unregister a notifier @repeats times, in microseconds. */
+static void register_cycles(int fd, double *rv, double *uv)
+{
+	int r;
+
+	for (r = 0; r < repeats; r++) {
+		rv[r] = dev_register(fd, MNB_KIND_COUNT) / 1e3;
+		uv[r] = dev_unregister(fd) / 1e3;
+	}
+}
+
+/*
+ * The last put of a notifier of mmu_notifier_get() and the
+ * mmu_notifier_synchronize() after it, @repeats times, in microseconds.
+ */
+static void put_sync_cycles(int fd, double *pv)
+{
+	int r;
+
+	for (r = 0; r < repeats; r++) {
+		struct mnb_loop l = { .iterations = 1 };
+
+		if (ioctl(fd, MNB_GET_PUT, &l))
+			die("MNB_GET_PUT");
+		if (l.calls != 1) {
+			errno = 0;
+			die("%llu notifiers freed, not 1",
+			    (unsigned long long)l.calls);
+		}
+		pv[r] = (l.ns[1] + l.ns[2]) / 1e3;
+	}
+}
+
+/* The lock sweep against a bare walk and what it must do, per VMA. */
+static void sweep(int fd, const char *param)
+{
+	double tv[MAX_REPEATS], wv[MAX_REPEATS], ev[MAX_REPEATS];
+	char name[48];
+	int r;
+
+	for (r = 0; r < repeats; r++) {
+		struct mnb_loop l = { .iterations = 1 };
+
+		if (ioctl(fd, MNB_SWEEP, &l) || !l.calls)
+			die("MNB_SWEEP");
+		tv[r] = (double)l.ns[0] / l.calls;
+		wv[r] = (double)l.ns[1] / l.calls;
+		ev[r] = (double)l.ns[2] / l.calls;
+	}
+	snprintf(name, sizeof(name), "%s-take-drop", param);
+	result("sweep", name, "ns", tv, repeats);
+	snprintf(name, sizeof(name), "%s-walk", param);
+	result("sweep", name, "ns", wv, repeats);
+	snprintf(name, sizeof(name), "%s-wait-out", param);
+	result("sweep", name, "ns", ev, repeats);
+}
+
+static void registration(void *arg)
+{
+	long want = (long)arg;
+	double rv[MAX_REPEATS], uv[MAX_REPEATS], pv[MAX_REPEATS];
+	char param[32];
+	pid_t other;
+	int fd;
+
+	make_vmas(want);
 	fd = dev_open();
-	register_cycles(fd, rv, uv);
 	snprintf(param, sizeof(param), "vmas=%ld", want);
-	result("register", param, "us", rv, repeats);
-	result("unregister", param, "us", uv, repeats);
-
-	/*
-	 * The same on a busy machine: another process on the other CPU
-	 * cycles a shared notifier of its own mm all along (get, put,
-	 * synchronize), as processes that come and go with notifiers do.
-	 */
-	if (want == 1000) {
-		pid_t churner = fork();
-
-		if (churner < 0)
-			die("fork");
-		if (!churner)
-			churn();
+	if (wanted("register")) {
 		register_cycles(fd, rv, uv);
-		kill(churner, SIGKILL);
-		waitpid(churner, NULL, 0);
+		result("register", param, "us", rv, repeats);
+		result("unregister", param, "us", uv, repeats);
+	}
+	if (wanted("put-sync")) {
+		put_sync_cycles(fd, pv);
+		result("put-sync", param, "us", pv, repeats);
+	}
+	if (wanted("sweep") && want == 10000)
+		sweep(fd, param);
+
+	/* The same while another mm is busy, on the other CPU. */
+	if (wanted("busy") && want >= 100) {
+		other = busy();
+		register_cycles(fd, rv, uv);
+		put_sync_cycles(fd, pv);
+		unbusy(other);
 		result("register-busy", param, "us", rv, repeats);
 		result("unregister-busy", param, "us", uv, repeats);
+		result("put-sync-busy", param, "us", pv, repeats);
 	}
 	close(fd);
+}
+
+/*
+ * Figure: exits. @nproc children make @vmas VMAs each (and register a
+ * KVM-like notifier with @notifier), say they are ready and wait; the
+ * clock runs from their release to the reap of the last one.
+ */
+static double exit_round(long vmas, int notifier, int nproc)
+{
+	int ready[2], go[2], i, status;
+	pid_t pids[EXIT_PARALLEL];
+	double t;
+	char c;
+
+	if (pipe(ready) || pipe(go))
+		die("pipe");
+	for (i = 0; i < nproc; i++) {
+		pids[i] = fork();
+		if (pids[i] < 0)
+			die("fork");
+		if (!pids[i]) {
+			close(ready[0]);
+			close(go[1]);
+			if (nproc > 1) {
+				cpu_set_t set;
+
+				CPU_ZERO(&set);
+				CPU_SET(0, &set);
+				CPU_SET(1, &set);
+				sched_setaffinity(0, sizeof(set), &set);
+			}
+			make_vmas(vmas);
+			/* The file stays open: the exit tears it down. */
+			if (notifier)
+				dev_register(dev_open(), MNB_KIND_KVM);
+			if (write(ready[1], "r", 1) != 1 ||
+			    read(go[0], &c, 1) < 0)
+				_exit(1);
+			_exit(0);
+		}
+	}
+	close(ready[1]);
+	close(go[0]);
+	for (i = 0; i < nproc; i++)
+		if (read(ready[0], &c, 1) != 1)
+			die("an exiting child did not get ready");
+	t = now();
+	close(go[1]);
+	for (i = 0; i < nproc; i++)
+		if (waitpid(pids[i], &status, 0) != pids[i] || status)
+			die("waitpid");
+	t = now() - t;
+	close(ready[0]);
+	return t * 1e6;
+}
+
+/* At most 3 repetitions: each makes every VMA again. */
+static void exits(void)
+{
+	static const long vmas[] = { 100, 10000, 100000 };
+	int reps = repeats < 3 ? repeats : 3, r, n;
+	double v[2][MAX_REPEATS];
+	char param[32];
+	unsigned int i;
+
+	for (i = 0; i <= ARRAY_SIZE(vmas); i++) {
+		int parallel = i == ARRAY_SIZE(vmas);
+		long nv = parallel ? 10000 : vmas[i];
+
+		for (r = 0; r < reps; r++)
+			for (n = 0; n < 2; n++) {
+				int which = (n + r) & 1;
+
+				v[which][r] = exit_round(nv, which,
+							 parallel ? EXIT_PARALLEL : 1);
+			}
+		snprintf(param, sizeof(param), "vmas=%ld", nv);
+		result(parallel ? "exit-16" : "exit", param, "us", v[0], reps);
+		snprintf(param, sizeof(param), "vmas=%ld+kvm", nv);
+		result(parallel ? "exit-16" : "exit", param, "us", v[1], reps);
+	}
+}
+
+/*
+ * Figure: the OOM reaper's work on a killed 1 GiB process, through
+ * process_mrelease(). The reaper runs SCHED_FIFO on the victim's CPU, so
+ * that the victim cannot run its own exit meanwhile.
+ */
+static double oom_reap_round(int notifier)
+{
+	struct sched_param fifo = { .sched_priority = 1 }, other = { 0 };
+	int ready[2], pidfd, status;
+	size_t len = 1024 * MIB;
+	double t;
+	pid_t pid;
+	char c;
+
+	if (pipe(ready))
+		die("pipe");
+	pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (!pid) {
+		close(ready[0]);
+		populated(len);
+		if (notifier)
+			dev_register(dev_open(), MNB_KIND_KVM);
+		if (write(ready[1], "r", 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(ready[1]);
+	if (read(ready[0], &c, 1) != 1)
+		die("the victim did not get ready");
+	close(ready[0]);
+	pidfd = syscall(SYS_pidfd_open, pid, 0);
+	if (pidfd < 0)
+		die("pidfd_open");
+	if (sched_setscheduler(0, SCHED_FIFO, &fifo))
+		die("SCHED_FIFO");
+	t = now();
+	if (syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0))
+		die("pidfd_send_signal");
+	if (syscall(SYS_process_mrelease, pidfd, 0))
+		die("process_mrelease");
+	t = now() - t;
+	if (sched_setscheduler(0, SCHED_OTHER, &other))
+		die("SCHED_OTHER");
+	if (waitpid(pid, &status, 0) != pid || !WIFSIGNALED(status))
+		die("waitpid");
+	close(pidfd);
+	return t * 1e6;
+}
+
+static void oom_reap(void)
+{
+	double v[2][MAX_REPEATS];
+	int r, n;
+
+	for (r = 0; r < repeats; r++)
+		for (n = 0; n < 2; n++) {
+			int which = (n + r) & 1;
+
+			v[which][r] = oom_reap_round(which);
+		}
+	result("oom-reap", "notifier=0", "us", v[0], repeats);
+	result("oom-reap", "notifier=1", "us", v[1], repeats);
+}
+
+/* Figure: preemption-off sections, from the preemptoff tracer. */
+static void tracer_reset(void)
+{
+	write_file(TRACING "/tracing_max_latency", "0");
+}
+
+static double tracer_max(void)
+{
+	FILE *f = fopen(TRACING "/tracing_max_latency", "r");
+	double v;
+
+	if (!f || fscanf(f, "%lf", &v) != 1)
+		die("reading %s/tracing_max_latency", TRACING);
+	fclose(f);
+	return v;
+}
+
+static void preemptoff_register(void *unused)
+{
+	double rv[MAX_REPEATS], uv[MAX_REPEATS];
+	int fd, r;
+
+	make_vmas(100000);
+	fd = dev_open();
+	for (r = 0; r < repeats; r++) {
+		tracer_reset();
+		dev_register(fd, MNB_KIND_COUNT);
+		rv[r] = tracer_max();
+		tracer_reset();
+		dev_unregister(fd);
+		uv[r] = tracer_max();
+	}
+	close(fd);
+	result("preemptoff", "register-vmas=100000", "us", rv, repeats);
+	result("preemptoff", "unregister-vmas=100000", "us", uv, repeats);
+}
+
+/* Move the page at @p to @node with every mapping of it (MOVE_ALL). */
+static void move_page(char *p, int node)
+{
+	void *pages[1] = { p };
+	int nodes[1] = { node }, status[1] = { -1 };
+
+	if (syscall(SYS_move_pages, 0, 1, pages, nodes, status, 1 << 2) ||
+	    status[0] != node)
+		die("move_pages to node %d (status %d)", node, status[0]);
+}
+
+static void preemptoff_walk(void *unused)
+{
+	pid_t pids[WALK_CHILDREN];
+	int ready[2], go[2], i, r;
+	double v[MAX_REPEATS];
+	char *page = isolated_page(), c;
+
+	move_page(page, 0);
+	if (pipe(ready) || pipe(go))
+		die("pipe");
+	for (i = 0; i < WALK_CHILDREN; i++) {
+		pids[i] = fork();
+		if (pids[i] < 0)
+			die("fork");
+		if (!pids[i]) {
+			close(ready[0]);
+			close(go[1]);
+			dev_register(dev_open(), MNB_KIND_KVM);
+			if (write(ready[1], "r", 1) != 1 ||
+			    read(go[0], &c, 1) < 0)
+				_exit(1);
+			_exit(0);
+		}
+	}
+	close(ready[1]);
+	close(go[0]);
+	for (i = 0; i < WALK_CHILDREN; i++)
+		if (read(ready[0], &c, 1) != 1)
+			die("a child of the walk did not get ready");
+	for (r = 0; r < repeats; r++) {
+		tracer_reset();
+		move_page(page, (r + 1) & 1);
+		v[r] = tracer_max();
+	}
+	close(go[1]);
+	for (i = 0; i < WALK_CHILDREN; i++)
+		if (waitpid(pids[i], NULL, 0) != pids[i])
+			die("waitpid");
+	result("preemptoff", "rmap-walk-257", "us", v, repeats);
+}
+
+static void preemptoff(void)
+{
+	if (access(TRACING "/current_tracer", F_OK) &&
+	    mount("tracefs", TRACING, "tracefs", 0, NULL))
+		die("mounting tracefs at %s", TRACING);
+	if (access(TRACING "/tracing_max_latency", F_OK))
+		die("%s/tracing_max_latency: a kernel without the preemptoff tracer (harness/latency.config)",
+		    TRACING);
+	write_file(TRACING "/current_tracer", "preemptoff");
+	write_file(TRACING "/tracing_on", "1");
+	in_child(preemptoff_register, NULL);
+	in_child(preemptoff_walk, NULL);
+	write_file(TRACING "/current_tracer", "nop");
 }
 
 /* Figure 3: get/put/synchronize. */
@@ -660,7 +1038,8 @@ int main(int argc, char **argv)
 
 	if (wanted("callout"))
 		in_child(callouts, NULL);
-	if (wanted("register"))
+	if (wanted("register") || wanted("put-sync") || wanted("sweep") ||
+	    wanted("busy"))
 		for (i = 0; i < ARRAY_SIZE(vmas); i++)
 			in_child(registration, (void *)vmas[i]);
 	if (wanted("get-put"))
@@ -671,6 +1050,13 @@ int main(int argc, char **argv)
 		end_to_end("mprotect-toggle", "per-s");
 	if (wanted("fork-exit"))
 		end_to_end("fork-exit", "per-s");
+	if (wanted("exit"))
+		exits();
+	if (wanted("oom-reap"))
+		oom_reap();
+	/* Only when asked for: it needs the preemptoff tracer. */
+	if (nr_figures && wanted("preemptoff"))
+		preemptoff();
 	if (wanted("reclaim-shared")) {
 		/* Every child of the figure runs in a cgroup of its own. */
 		write_file("/sys/fs/cgroup/cgroup.subtree_control", "+memory");

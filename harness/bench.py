@@ -349,6 +349,39 @@ def main():
                    'n (spinning) | n/y | | |',
                    '|---|---|---|---|---|---|---|'] + nlines
             summary[pass_ + '-sleepable'] = nsumm
+    # Per-VMA costs on the instruction clock, computed from the rows
+    # above: what a reviewer of a lock sweep asks first.
+    ic = data.get('icount')
+    if ic and all(k in ic for k in ('stock', 'ours')):
+        def med(kernel, fig, param):
+            v = ic[kernel].get((fig, param))
+            return statistics.median(v[1]) if v else None
+        out = []
+        for fig in ('register', 'unregister', 'put-sync'):
+            cells = []
+            for kernel in ('stock', 'ours'):
+                a = med(kernel, fig, 'vmas=10000')
+                b = med(kernel, fig, 'vmas=100000')
+                cells.append('%.0f' % ((b - a) * 1e3 / 90000)
+                             if a is not None and b is not None else '-')
+            out.append('| %s, per VMA (10,000 to 100,000 VMAs) | %s | %s |'
+                       % (fig, cells[0], cells[1]))
+        for param, what in (('vmas=10000-take-drop',
+                             'mm_take_all_locks() + mm_drop_all_locks()'),
+                            ('vmas=10000-wait-out',
+                             'one walk taking and dropping each lock'),
+                            ('vmas=10000-walk', 'a bare walk of the maple tree')):
+            cells = ['%.0f' % m if m is not None else '-'
+                     for m in (med('stock', 'sweep', param),
+                               med('ours', 'sweep', param))]
+            out.append('| %s, per VMA at 10,000 VMAs | %s | %s |'
+                       % (what, cells[0], cells[1]))
+        md += ['', '### Instructions per VMA', '',
+               'From the instruction-clock rows above (1 ns = 1 '
+               'instruction): the slope of each figure between 10,000 and '
+               '100,000 VMAs, and the sweep against what it cannot do '
+               'without (the sweep figure).', '',
+               '| What | stock | ours |', '|---|---|---|'] + out
     if LATENCY in data:
         d = data[LATENCY]
         for kernel in ('ours', 'ours-nosleep'):

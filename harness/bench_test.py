@@ -121,6 +121,39 @@ def main():
         ('stock@tcg', log('stock', STOCK)), ('ours@tcg', log('ours', OURS)),
         ('ours-nosleep@tcg', log('ours', OURS))],
         1, 'is of the ours kernel, not ours-nosleep')
+    lat = ['preemptoff register-vmas=100000 us 30 31 29',
+           'preemptoff unregister-vmas=100000 us 30 31 29',
+           'preemptoff rmap-walk-257 us 20 21 19']
+    lat_n = ['preemptoff register-vmas=100000 us 900 1200 950',
+             'preemptoff unregister-vmas=100000 us 900 950 920',
+             'preemptoff rmap-walk-257 us 400 410 390']
+    case('the latency pass gives n against y, the bound on the largest n', [
+        ('stock@tcg', log('stock', STOCK)), ('ours@tcg', log('ours', OURS)),
+        ('ours@latency', log('ours', lat)),
+        ('ours-nosleep@latency', log('ours-nosleep', lat_n))],
+        0, '| Longest preempt-off section: register, 100,000 VMAs | µs | '
+        '30.0 [29.0-31.0] | 950 [900-1,200] | ≤ 1,000 µs | over |')
+    case('a latency pass of one build only fails', [
+        ('stock@tcg', log('stock', STOCK)), ('ours@tcg', log('ours', OURS)),
+        ('ours@latency', log('ours', lat))],
+        1, 'latency pass: no log of the ours-nosleep kernel')
+    case('a latency figure missing on one build fails', [
+        ('stock@tcg', log('stock', STOCK)), ('ours@tcg', log('ours', OURS)),
+        ('ours@latency', log('ours', lat)),
+        ('ours-nosleep@latency', log('ours-nosleep', lat_n[:2]))],
+        1, 'rmap-walk-257 missing on ours-nosleep')
+    case('a latency log of the stock kernel fails', [
+        ('stock@tcg', log('stock', STOCK)), ('ours@tcg', log('ours', OURS)),
+        ('stock@latency', log('stock', lat))],
+        1, 'the latency pass is of ours and ours-nosleep only')
+    sweep = ['register vmas=10000 us 100 100', 'register vmas=100000 us 1000 1000',
+             'sweep vmas=10000-walk ns 155 155']
+    case('the instruction clock gives the costs per VMA', [
+        ('stock@icount', log('stock', sweep)),
+        ('ours@icount', log('ours', [
+            'register vmas=10000 us 50 50', 'register vmas=100000 us 500 500',
+            'sweep vmas=10000-walk ns 150 150']))],
+        0, '| register, per VMA (10,000 to 100,000 VMAs) | 10 | 5 |')
 
     failed = 0
     for name, logs, want_rc, want_text in cases:
@@ -129,7 +162,7 @@ def main():
             ok = rc == want_rc and want_text in out
             if ok and rc == 0:
                 with open(os.path.join(tmp, 'bench.json')) as f:
-                    ok = 'tcg' in json.load(f)
+                    ok = bool({'tcg', 'icount'} & set(json.load(f)))
         print('%s %s' % ('ok' if ok else 'FAILED', name))
         if not ok:
             failed += 1

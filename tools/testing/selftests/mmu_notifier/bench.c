@@ -658,10 +658,10 @@ static double tracer_max(const char *what)
 		die("reading %s/tracing_max_latency", TRACING);
 	fclose(f);
 	f = fopen(TRACING "/trace", "r");
+	/* Header lines: "#  => started at: FUNCTION". */
 	while (f && fgets(line, sizeof(line), f)) {
-		line[strcspn(line, "\n")] = 0;
-		if (sscanf(line, " => started at: %127s", started) == 1 ||
-		    sscanf(line, " => ended at: %127s", ended) == 1)
+		if (sscanf(line, "# => started at: %127s", started) == 1 ||
+		    sscanf(line, "# => ended at: %127s", ended) == 1)
 			continue;
 	}
 	if (f)

@@ -317,8 +317,10 @@ def main():
         rows += [(f, p, '%s %s' % (f, p), None) for f, p in sorted(keys)
                  if (f, p) not in known]
         if pass_ == 'tcg':
-            how = ('%s boots of each kernel, alternated, %s repetitions a '
-                   'boot (scale %s)' % (args.rounds, args.repeats, args.scale))
+            how = ('%s boot%s of each kernel, alternated, %s repetitions a '
+                   'boot (scale %s)' % (args.rounds,
+                                        '' if args.rounds == '1' else 's',
+                                        args.repeats, args.scale))
         else:
             how = ('one boot of each kernel, %s repetitions (scale %s); '
                    'deterministic, so min and max meet'

@@ -206,10 +206,22 @@ def mutants(build):
 
 
 def bench(build):
+    """bench.md of the last make bench, its headings two levels down
+    (under this file's "## Benchmarks"), the title naming the run."""
     p = os.path.join(build, 'bench', 'bench.md')
     if not os.path.exists(p):
         return None
-    return open(p).read().strip()
+    out = []
+    for line in open(p).read().strip().splitlines():
+        m = re.match(r'(#+) (.*)', line)
+        if m and not out:
+            kernel = m.group(2).rsplit(' ', 1)[-1]
+            line = '### Latest results (make bench, %s, Linux %s)' % (
+                stamp(p), kernel)
+        elif m:
+            line = '#' * (len(m.group(1)) + 2) + ' ' + m.group(2)
+        out.append(line)
+    return '\n'.join(out)
 
 
 def old_section(text, name):

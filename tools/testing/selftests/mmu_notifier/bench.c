@@ -743,13 +743,14 @@ static void preemptoff_walk(void *unused)
 	result("preemptoff", "rmap-walk-257", "us", v, repeats);
 }
 
-static void preemptoff(void)
+/* The preemptoff figure, on a kernel with the tracer. */
+static void preemption_sections(void)
 {
 	if (access(TRACING "/current_tracer", F_OK) &&
 	    mount("tracefs", TRACING, "tracefs", 0, NULL))
 		die("mounting tracefs at %s", TRACING);
 	if (access(TRACING "/tracing_max_latency", F_OK))
-		die("%s/tracing_max_latency: a kernel without the preemptoff tracer (harness/latency.config)",
+		die("%s/tracing_max_latency: no preemptoff tracer in this kernel",
 		    TRACING);
 	write_file(TRACING "/current_tracer", "preemptoff");
 	write_file(TRACING "/tracing_on", "1");
@@ -1073,7 +1074,7 @@ int main(int argc, char **argv)
 		oom_reap();
 	/* Only when asked for: it needs the preemptoff tracer. */
 	if (nr_figures && wanted("preemptoff"))
-		preemptoff();
+		preemption_sections();
 	if (wanted("reclaim-shared")) {
 		/* Every child of the figure runs in a cgroup of its own. */
 		write_file("/sys/fs/cgroup/cgroup.subtree_control", "+memory");

@@ -224,6 +224,12 @@ def plot(path, data):
     fig.savefig(path)
 
 
+def cell(vals):
+    """median [min-max] of one figure's values."""
+    return '%s [%s-%s]' % (fmt(statistics.median(vals)), fmt(min(vals)),
+                           fmt(max(vals)))
+
+
 def table(data, rows, base='stock', new='ours'):
     """The markdown rows of one pass, and a summary of each row: kernel
     @new against kernel @base."""
@@ -234,8 +240,7 @@ def table(data, rows, base='stock', new='ours'):
         for kernel in (base, new):
             vals = data[kernel][(fig, param)][1]
             med[kernel] = statistics.median(vals)
-            cells.append('%s [%s-%s]' % (fmt(med[kernel]), fmt(min(vals)),
-                                         fmt(max(vals))))
+            cells.append(cell(vals))
         ratio = med[new] / med[base] if med[base] else float('inf')
         tgt, verdict = judge(target, ratio)
         summary['%s %s' % (fig, param)] = {
@@ -398,12 +403,8 @@ def main():
         lines = []
         summ = {}
         for fig, param, label, target in LATENCY_ROWS:
-            cells, med = [], {}
-            for kernel in ('ours', 'ours-nosleep'):
-                vals = d[kernel][(fig, param)][1]
-                med[kernel] = statistics.median(vals)
-                cells.append('%s [%s-%s]' % (fmt(med[kernel]),
-                                             fmt(min(vals)), fmt(max(vals))))
+            cells = [cell(d[kernel][(fig, param)][1])
+                     for kernel in ('ours', 'ours-nosleep')]
             verdict = 'met' if max(d['ours-nosleep'][(fig, param)][1]) <= \
                 target[1] else 'over'
             summ['%s %s' % (fig, param)] = {

@@ -340,13 +340,98 @@ static void make_vmas(long want)
 	}
 }
 
-static void pin(int cpu)
+/* Run on the CPUs of @cpus, a mask (bit 0: CPU 0). */
+static void pin(unsigned long cpus)
 {
 	cpu_set_t set;
+	int cpu;
 
 	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
+	for (cpu = 0; cpus; cpu++, cpus >>= 1)
+		if (cpus & 1)
+			CPU_SET(cpu, &set);
 	sched_setaffinity(0, sizeof(set), &set);
+}
+
+/*
+ * Children held until released: each runs @setup(@arg) if given, says it
+ * is ready and waits until hold_release(); hold() returns once all are
+ * ready.
+ */
+struct hold {
+	int go;
+	int n;
+	pid_t pids[WALK_CHILDREN];
+};
+
+static void hold(struct hold *h, int n, void (*setup)(void *), void *arg)
+{
+	int ready[2], go[2], i;
+	char c;
+
+	if (n > WALK_CHILDREN) {
+		errno = 0;
+		die("hold: %d children, at most %d", n, WALK_CHILDREN);
+	}
+	if (pipe(ready) || pipe(go))
+		die("pipe");
+	for (i = 0; i < n; i++) {
+		h->pids[i] = fork();
+		if (h->pids[i] < 0)
+			die("fork");
+		if (!h->pids[i]) {
+			close(ready[0]);
+			close(go[1]);
+			if (setup)
+				setup(arg);
+			if (write(ready[1], "r", 1) != 1 ||
+			    read(go[0], &c, 1) < 0)
+				_exit(1);
+			_exit(0);
+		}
+	}
+	close(ready[1]);
+	close(go[0]);
+	for (i = 0; i < n; i++)
+		if (read(ready[0], &c, 1) != 1)
+			die("a held child did not get ready");
+	close(ready[0]);
+	h->go = go[1];
+	h->n = n;
+}
+
+static void hold_release(struct hold *h)
+{
+	close(h->go);
+}
+
+/* Release the children and reap them; each must exit with 0. */
+static void hold_end(struct hold *h)
+{
+	int i, status;
+
+	hold_release(h);
+	for (i = 0; i < h->n; i++)
+		if (waitpid(h->pids[i], &status, 0) != h->pids[i] || status)
+			die("waitpid");
+}
+
+/*
+ * Fill v[0] and v[1] with @reps rounds of @round(0, @arg) and
+ * @round(1, @arg), alternating which goes first, so that slow drift of
+ * the machine hits both alike.
+ */
+static void alternated(double v[2][MAX_REPEATS], int reps,
+		       double (*round)(int which, void *arg), void *arg)
+{
+	int r, n;
+
+	for (r = 0; r < reps; r++)
+		for (n = 0; n < 2; n++) {
+			int which = (n + r) & 1;
+
+			v[which][r] = round(which, arg);
+		}
 }
 
 /* Keep this process's mmap_lock busy: mmap and munmap a page for ever. */
@@ -378,7 +463,7 @@ static pid_t busy(void)
 		die("fork");
 	if (pid)
 		return pid;
-	pin(1);
+	pin(1UL << 1);
 	fd = open(MNB_DEV, O_RDWR | O_CLOEXEC);
 	if (fd < 0 || pthread_create(&t, NULL, mmap_loop, NULL))
 		_exit(1);
@@ -490,6 +575,25 @@ static void registration(void *arg)
 	close(fd);
 }
 
+/* What a child of an exit round does before it waits to exit. */
+struct exit_setup {
+	long vmas;
+	int notifier;
+	int parallel;
+};
+
+static void exit_child(void *arg)
+{
+	struct exit_setup *e = arg;
+
+	if (e->parallel)
+		pin(3);
+	make_vmas(e->vmas);
+	/* The file stays open: the exit tears it down. */
+	if (e->notifier)
+		dev_register(dev_open(), MNB_KIND_KVM);
+}
+
 /*
  * Figure: exits. @nproc children make @vmas VMAs each (and register a
  * KVM-like notifier with @notifier), say they are ready and wait; the
@@ -497,78 +601,57 @@ static void registration(void *arg)
  */
 static double exit_round(long vmas, int notifier, int nproc)
 {
-	int ready[2], go[2], i, status;
-	pid_t pids[EXIT_PARALLEL];
+	struct exit_setup e = { vmas, notifier, nproc > 1 };
+	struct hold h;
 	double t;
-	char c;
 
-	if (pipe(ready) || pipe(go))
-		die("pipe");
-	for (i = 0; i < nproc; i++) {
-		pids[i] = fork();
-		if (pids[i] < 0)
-			die("fork");
-		if (!pids[i]) {
-			close(ready[0]);
-			close(go[1]);
-			if (nproc > 1) {
-				cpu_set_t set;
-
-				CPU_ZERO(&set);
-				CPU_SET(0, &set);
-				CPU_SET(1, &set);
-				sched_setaffinity(0, sizeof(set), &set);
-			}
-			make_vmas(vmas);
-			/* The file stays open: the exit tears it down. */
-			if (notifier)
-				dev_register(dev_open(), MNB_KIND_KVM);
-			if (write(ready[1], "r", 1) != 1 ||
-			    read(go[0], &c, 1) < 0)
-				_exit(1);
-			_exit(0);
-		}
-	}
-	close(ready[1]);
-	close(go[0]);
-	for (i = 0; i < nproc; i++)
-		if (read(ready[0], &c, 1) != 1)
-			die("an exiting child did not get ready");
+	hold(&h, nproc, exit_child, &e);
 	t = now();
-	close(go[1]);
-	for (i = 0; i < nproc; i++)
-		if (waitpid(pids[i], &status, 0) != pids[i] || status)
-			die("waitpid");
-	t = now() - t;
-	close(ready[0]);
-	return t * 1e6;
+	hold_end(&h);
+	return (now() - t) * 1e6;
+}
+
+struct exits_arg {
+	long vmas;
+	int nproc;
+};
+
+static double exits_round(int notifier, void *arg)
+{
+	struct exits_arg *x = arg;
+
+	return exit_round(x->vmas, notifier, x->nproc);
 }
 
 /* At most 3 repetitions: each makes every VMA again. */
 static void exits(void)
 {
 	static const long vmas[] = { 100, 10000, 100000 };
-	int reps = repeats < 3 ? repeats : 3, r, n;
+	int reps = repeats < 3 ? repeats : 3;
 	double v[2][MAX_REPEATS];
 	char param[32];
 	unsigned int i;
 
 	for (i = 0; i <= ARRAY_SIZE(vmas); i++) {
 		int parallel = i == ARRAY_SIZE(vmas);
-		long nv = parallel ? 10000 : vmas[i];
+		struct exits_arg x = {
+			.vmas = parallel ? 10000 : vmas[i],
+			.nproc = parallel ? EXIT_PARALLEL : 1,
+		};
 
-		for (r = 0; r < reps; r++)
-			for (n = 0; n < 2; n++) {
-				int which = (n + r) & 1;
-
-				v[which][r] = exit_round(nv, which,
-							 parallel ? EXIT_PARALLEL : 1);
-			}
-		snprintf(param, sizeof(param), "vmas=%ld", nv);
+		alternated(v, reps, exits_round, &x);
+		snprintf(param, sizeof(param), "vmas=%ld", x.vmas);
 		result(parallel ? "exit-16" : "exit", param, "us", v[0], reps);
-		snprintf(param, sizeof(param), "vmas=%ld+kvm", nv);
+		snprintf(param, sizeof(param), "vmas=%ld+kvm", x.vmas);
 		result(parallel ? "exit-16" : "exit", param, "us", v[1], reps);
 	}
+}
+
+static void oom_victim(void *arg)
+{
+	populated(1024 * MIB);
+	if (*(int *)arg)
+		dev_register(dev_open(), MNB_KIND_KVM);
 }
 
 /*
@@ -576,35 +659,15 @@ static void exits(void)
  * process_mrelease(). The reaper runs SCHED_FIFO on the victim's CPU, so
  * that the victim cannot run its own exit meanwhile.
  */
-static double oom_reap_round(int notifier)
+static double oom_reap_round(int notifier, void *unused)
 {
 	struct sched_param fifo = { .sched_priority = 1 }, other = { 0 };
-	int ready[2], pidfd, status;
-	size_t len = 1024 * MIB;
+	int pidfd, status;
+	struct hold h;
 	double t;
-	pid_t pid;
-	char c;
 
-	if (pipe(ready))
-		die("pipe");
-	pid = fork();
-	if (pid < 0)
-		die("fork");
-	if (!pid) {
-		close(ready[0]);
-		populated(len);
-		if (notifier)
-			dev_register(dev_open(), MNB_KIND_KVM);
-		if (write(ready[1], "r", 1) != 1)
-			_exit(1);
-		for (;;)
-			pause();
-	}
-	close(ready[1]);
-	if (read(ready[0], &c, 1) != 1)
-		die("the victim did not get ready");
-	close(ready[0]);
-	pidfd = syscall(SYS_pidfd_open, pid, 0);
+	hold(&h, 1, oom_victim, &notifier);
+	pidfd = syscall(SYS_pidfd_open, h.pids[0], 0);
 	if (pidfd < 0)
 		die("pidfd_open");
 	if (sched_setscheduler(0, SCHED_FIFO, &fifo))
@@ -617,7 +680,8 @@ static double oom_reap_round(int notifier)
 	t = now() - t;
 	if (sched_setscheduler(0, SCHED_OTHER, &other))
 		die("SCHED_OTHER");
-	if (waitpid(pid, &status, 0) != pid || !WIFSIGNALED(status))
+	hold_release(&h);
+	if (waitpid(h.pids[0], &status, 0) != h.pids[0] || !WIFSIGNALED(status))
 		die("waitpid");
 	close(pidfd);
 	return t * 1e6;
@@ -626,14 +690,8 @@ static double oom_reap_round(int notifier)
 static void oom_reap(void)
 {
 	double v[2][MAX_REPEATS];
-	int r, n;
 
-	for (r = 0; r < repeats; r++)
-		for (n = 0; n < 2; n++) {
-			int which = (n + r) & 1;
-
-			v[which][r] = oom_reap_round(which);
-		}
+	alternated(v, repeats, oom_reap_round, NULL);
 	result("oom-reap", "notifier=0", "us", v[0], repeats);
 	result("oom-reap", "notifier=1", "us", v[1], repeats);
 }
@@ -702,44 +760,26 @@ static void move_page(char *p, int node)
 		die("move_pages to node %d (status %d)", node, status[0]);
 }
 
+static void walk_child(void *unused)
+{
+	dev_register(dev_open(), MNB_KIND_KVM);
+}
+
 static void preemptoff_walk(void *unused)
 {
-	pid_t pids[WALK_CHILDREN];
-	int ready[2], go[2], i, r;
+	char *page = isolated_page();
 	double v[MAX_REPEATS];
-	char *page = isolated_page(), c;
+	struct hold h;
+	int r;
 
 	move_page(page, 0);
-	if (pipe(ready) || pipe(go))
-		die("pipe");
-	for (i = 0; i < WALK_CHILDREN; i++) {
-		pids[i] = fork();
-		if (pids[i] < 0)
-			die("fork");
-		if (!pids[i]) {
-			close(ready[0]);
-			close(go[1]);
-			dev_register(dev_open(), MNB_KIND_KVM);
-			if (write(ready[1], "r", 1) != 1 ||
-			    read(go[0], &c, 1) < 0)
-				_exit(1);
-			_exit(0);
-		}
-	}
-	close(ready[1]);
-	close(go[0]);
-	for (i = 0; i < WALK_CHILDREN; i++)
-		if (read(ready[0], &c, 1) != 1)
-			die("a child of the walk did not get ready");
+	hold(&h, WALK_CHILDREN, walk_child, NULL);
 	for (r = 0; r < repeats; r++) {
 		tracer_reset();
 		move_page(page, (r + 1) & 1);
 		v[r] = tracer_max("migration");
 	}
-	close(go[1]);
-	for (i = 0; i < WALK_CHILDREN; i++)
-		if (waitpid(pids[i], NULL, 0) != pids[i])
-			die("waitpid");
+	hold_end(&h);
 	result("preemptoff", "rmap-walk-257", "us", v, repeats);
 }
 
@@ -877,28 +917,12 @@ static unsigned long swapped_pages(char *p, size_t len)
  */
 static double reclaim_round(size_t len, double *secs)
 {
-	pid_t pids[RECLAIM_CHILDREN];
 	char *p = populated(len), arg[32];
-	int go[2], i, status;
 	double t, bytes;
+	struct hold h;
 
-	if (pipe(go))
-		die("pipe");
-	for (i = 0; i < RECLAIM_CHILDREN; i++) {
-		pids[i] = fork();
-		if (pids[i] < 0)
-			die("fork");
-		if (!pids[i]) {
-			char c;
-
-			close(go[1]);
-			/* Holds the mapping until the parent closes the pipe. */
-			if (read(go[0], &c, 1) < 0)
-				_exit(1);
-			_exit(0);
-		}
-	}
-	close(go[0]);
+	/* The children hold the mapping until hold_end(). */
+	hold(&h, RECLAIM_CHILDREN, NULL, NULL);
 	snprintf(arg, sizeof(arg), "%zu", len);
 	t = now();
 	/* EAGAIN: less than asked was reclaimed; the pagemap says how much. */
@@ -907,10 +931,7 @@ static double reclaim_round(size_t len, double *secs)
 		die("memory.reclaim");
 	*secs += now() - t;
 	bytes = (double)swapped_pages(p, len) * psize;
-	close(go[1]);
-	for (i = 0; i < RECLAIM_CHILDREN; i++)
-		if (waitpid(pids[i], &status, 0) != pids[i] || status)
-			die("waitpid");
+	hold_end(&h);
 	if (munmap(p, len))
 		die("munmap");
 	return bytes;

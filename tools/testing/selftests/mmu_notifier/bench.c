@@ -371,7 +371,7 @@ static void hold(struct hold *h, int n, void (*setup)(void *), void *arg)
 
 	if (n > WALK_CHILDREN) {
 		errno = 0;
-		die("%d children to hold, at most %d", n, WALK_CHILDREN);
+		die("%d held children asked for, at most %d", n, WALK_CHILDREN);
 	}
 	if (pipe(ready) || pipe(go))
 		die("pipe");

@@ -26,11 +26,11 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
-#define MNT_LEN		(16 * PAGE_SIZE)
-#define MNT_WAIT_MS	50
+#define MNK_LEN		(16 * PAGE_SIZE)
+#define MNK_WAIT_MS	50
 
 /* A plain notifier that records what it is told. */
-struct mnt_rec {
+struct mnk_rec {
 	struct mmu_notifier mn;
 	spinlock_t lock;	/* protects the counters and fields below */
 	int starts;
@@ -56,15 +56,15 @@ struct mnt_rec {
 	bool put_in_release;
 };
 
-static struct mnt_rec *to_rec(struct mmu_notifier *mn)
+static struct mnk_rec *to_rec(struct mmu_notifier *mn)
 {
-	return container_of(mn, struct mnt_rec, mn);
+	return container_of(mn, struct mnk_rec, mn);
 }
 
-static int mnt_start(struct mmu_notifier *mn,
+static int mnk_start(struct mmu_notifier *mn,
 		     const struct mmu_notifier_range *range)
 {
-	struct mnt_rec *r = to_rec(mn);
+	struct mnk_rec *r = to_rec(mn);
 	bool blockable = mmu_notifier_range_blockable(range);
 
 	spin_lock(&r->lock);
@@ -86,10 +86,10 @@ static int mnt_start(struct mmu_notifier *mn,
 	return 0;
 }
 
-static void mnt_end(struct mmu_notifier *mn,
+static void mnk_end(struct mmu_notifier *mn,
 		    const struct mmu_notifier_range *range)
 {
-	struct mnt_rec *r = to_rec(mn);
+	struct mnk_rec *r = to_rec(mn);
 
 	spin_lock(&r->lock);
 	r->ends++;
@@ -97,9 +97,9 @@ static void mnt_end(struct mmu_notifier *mn,
 	spin_unlock(&r->lock);
 }
 
-static void mnt_release(struct mmu_notifier *mn, struct mm_struct *mm)
+static void mnk_release(struct mmu_notifier *mn, struct mm_struct *mm)
 {
-	struct mnt_rec *r = to_rec(mn);
+	struct mnk_rec *r = to_rec(mn);
 
 	spin_lock(&r->lock);
 	r->releases++;
@@ -113,10 +113,10 @@ static void mnt_release(struct mmu_notifier *mn, struct mm_struct *mm)
 		mmu_notifier_put(mn);
 }
 
-static int mnt_young(struct mmu_notifier *mn, struct mm_struct *mm,
+static int mnk_young(struct mmu_notifier *mn, struct mm_struct *mm,
 		     unsigned long start, unsigned long end)
 {
-	struct mnt_rec *r = to_rec(mn);
+	struct mnk_rec *r = to_rec(mn);
 
 	spin_lock(&r->lock);
 	r->young_calls++;
@@ -126,16 +126,16 @@ static int mnt_young(struct mmu_notifier *mn, struct mm_struct *mm,
 	return r->young_ret;
 }
 
-static int mnt_test_young(struct mmu_notifier *mn, struct mm_struct *mm,
+static int mnk_test_young(struct mmu_notifier *mn, struct mm_struct *mm,
 			  unsigned long address)
 {
-	return mnt_young(mn, mm, address, address + 1);
+	return mnk_young(mn, mm, address, address + 1);
 }
 
-static void mnt_tlbs(struct mmu_notifier *mn, struct mm_struct *mm,
+static void mnk_tlbs(struct mmu_notifier *mn, struct mm_struct *mm,
 		     unsigned long start, unsigned long end)
 {
-	struct mnt_rec *r = to_rec(mn);
+	struct mnk_rec *r = to_rec(mn);
 
 	spin_lock(&r->lock);
 	r->tlb_calls++;
@@ -144,46 +144,46 @@ static void mnt_tlbs(struct mmu_notifier *mn, struct mm_struct *mm,
 	spin_unlock(&r->lock);
 }
 
-static const struct mmu_notifier_ops mnt_ops = {
-	.release = mnt_release,
-	.invalidate_range_start = mnt_start,
-	.invalidate_range_end = mnt_end,
-	.clear_flush_young = mnt_young,
-	.clear_young = mnt_young,
-	.test_young = mnt_test_young,
+static const struct mmu_notifier_ops mnk_ops = {
+	.release = mnk_release,
+	.invalidate_range_start = mnk_start,
+	.invalidate_range_end = mnk_end,
+	.clear_flush_young = mnk_young,
+	.clear_young = mnk_young,
+	.test_young = mnk_test_young,
 };
 
 /* Secondary TLB users get no start/end: a notifier has one or the other. */
-static const struct mmu_notifier_ops mnt_tlb_ops = {
-	.release = mnt_release,
-	.arch_invalidate_secondary_tlbs = mnt_tlbs,
+static const struct mmu_notifier_ops mnk_tlb_ops = {
+	.release = mnk_release,
+	.arch_invalidate_secondary_tlbs = mnk_tlbs,
 };
 
 /* A start that can fail must not have an end: the core cannot pair them. */
-static const struct mmu_notifier_ops mnt_fail_ops = {
-	.release = mnt_release,
-	.invalidate_range_start = mnt_start,
+static const struct mmu_notifier_ops mnk_fail_ops = {
+	.release = mnk_release,
+	.invalidate_range_start = mnk_start,
 };
 
-static void mnt_rec_init(struct mnt_rec *r)
+static void mnk_rec_init(struct mnk_rec *r)
 {
 	spin_lock_init(&r->lock);
 	init_completion(&r->release_started);
 }
 
-static struct mnt_rec *mnt_rec_new(struct kunit *test,
+static struct mnk_rec *mnk_rec_new(struct kunit *test,
 				   const struct mmu_notifier_ops *ops)
 {
-	struct mnt_rec *r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
+	struct mnk_rec *r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, r);
-	mnt_rec_init(r);
+	mnk_rec_init(r);
 	r->mn.ops = ops;
 	return r;
 }
 
 /* An mm as exec would set it up, without a task. */
-static struct mm_struct *mnt_mm(struct kunit *test)
+static struct mm_struct *mnk_mm(struct kunit *test)
 {
 	struct mm_struct *mm = mm_alloc();
 
@@ -193,7 +193,7 @@ static struct mm_struct *mnt_mm(struct kunit *test)
 	return mm;
 }
 
-static unsigned long mnt_map(struct kunit *test, struct mm_struct *mm,
+static unsigned long mnk_map(struct kunit *test, struct mm_struct *mm,
 			     unsigned long len)
 {
 	unsigned long addr;
@@ -206,7 +206,7 @@ static unsigned long mnt_map(struct kunit *test, struct mm_struct *mm,
 	return addr;
 }
 
-static void mnt_unmap(struct mm_struct *mm, unsigned long addr,
+static void mnk_unmap(struct mm_struct *mm, unsigned long addr,
 		      unsigned long len)
 {
 	kthread_use_mm(mm);
@@ -214,7 +214,7 @@ static void mnt_unmap(struct mm_struct *mm, unsigned long addr,
 	kthread_unuse_mm(mm);
 }
 
-static int mnt_write(struct mm_struct *mm, unsigned long addr, int val)
+static int mnk_write(struct mm_struct *mm, unsigned long addr, int val)
 {
 	int ret;
 
@@ -224,7 +224,7 @@ static int mnt_write(struct mm_struct *mm, unsigned long addr, int val)
 	return ret;
 }
 
-static int mnt_read(struct mm_struct *mm, unsigned long addr, int *val)
+static int mnk_read(struct mm_struct *mm, unsigned long addr, int *val)
 {
 	int ret;
 
@@ -235,7 +235,7 @@ static int mnt_read(struct mm_struct *mm, unsigned long addr, int *val)
 }
 
 /* One invalidation issued directly, as a core mm caller would. */
-static int mnt_invalidate(struct mm_struct *mm, unsigned long start,
+static int mnk_invalidate(struct mm_struct *mm, unsigned long start,
 			  unsigned long end, bool blockable, void *owner)
 {
 	struct mmu_notifier_range range;
@@ -254,28 +254,28 @@ static int mnt_invalidate(struct mm_struct *mm, unsigned long start,
 	return ret;
 }
 
-static struct mnt_rec *mnt_registered(struct kunit *test,
+static struct mnk_rec *mnk_registered(struct kunit *test,
 				      struct mm_struct *mm,
 				      const struct mmu_notifier_ops *ops)
 {
-	struct mnt_rec *r = mnt_rec_new(test, ops);
+	struct mnk_rec *r = mnk_rec_new(test, ops);
 
 	KUNIT_ASSERT_EQ(test, mmu_notifier_register(&r->mn, mm), 0);
 	return r;
 }
 
-static void mnt_no_notifiers_on_new_mm(struct kunit *test)
+static void mnk_no_notifiers_on_new_mm(struct kunit *test)
 {
-	struct mm_struct *mm = mnt_mm(test);
+	struct mm_struct *mm = mnk_mm(test);
 
 	KUNIT_EXPECT_FALSE(test, mm_has_notifiers(mm));
 	mmput(mm);
 }
 
-static void mnt_register_sets_has_notifiers(struct kunit *test)
+static void mnk_register_sets_has_notifiers(struct kunit *test)
 {
-	struct mm_struct *mm = mnt_mm(test);
-	struct mnt_rec *r = mnt_registered(test, mm, &mnt_ops);
+	struct mm_struct *mm = mnk_mm(test);
+	struct mnk_rec *r = mnk_registered(test, mm, &mnk_ops);
 
 	KUNIT_EXPECT_TRUE(test, mm_has_notifiers(mm));
 	KUNIT_EXPECT_PTR_EQ(test, r->mn.mm, mm);
@@ -283,14 +283,14 @@ static void mnt_register_sets_has_notifiers(struct kunit *test)
 	mmput(mm);
 }
 
-static void mnt_munmap_reports_unmap(struct kunit *test)
+static void mnk_munmap_reports_unmap(struct kunit *test)
 {
-	struct mm_struct *mm = mnt_mm(test);
-	struct mnt_rec *r = mnt_registered(test, mm, &mnt_ops);
-	unsigned long addr = mnt_map(test, mm, MNT_LEN);
+	struct mm_struct *mm = mnk_mm(test);
+	struct mnk_rec *r = mnk_registered(test, mm, &mnk_ops);
+	unsigned long addr = mnk_map(test, mm, MNK_LEN);
 
-	KUNIT_EXPECT_EQ(test, mnt_write(mm, addr, 1), 0);
-	mnt_unmap(mm, addr + PAGE_SIZE, 2 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, mnk_write(mm, addr, 1), 0);
+	mnk_unmap(mm, addr + PAGE_SIZE, 2 * PAGE_SIZE);
 	KUNIT_EXPECT_GE(test, r->starts, 1);
 	KUNIT_EXPECT_EQ(test, r->starts, r->ends);
 	KUNIT_EXPECT_EQ(test, r->event, MMU_NOTIFY_UNMAP);
@@ -301,14 +301,14 @@ static void mnt_munmap_reports_unmap(struct kunit *test)
 	mmput(mm);
 }
 
-static void mnt_dontneed_reports_clear(struct kunit *test)
+static void mnk_dontneed_reports_clear(struct kunit *test)
 {
-	struct mm_struct *mm = mnt_mm(test);
-	struct mnt_rec *r = mnt_registered(test, mm, &mnt_ops);
-	unsigned long addr = mnt_map(test, mm, MNT_LEN);
+	struct mm_struct *mm = mnk_mm(test);
+	struct mnk_rec *r = mnk_registered(test, mm, &mnk_ops);
+	unsigned long addr = mnk_map(test, mm, MNK_LEN);
 	int val = -1;
 
-	KUNIT_EXPECT_EQ(test, mnt_write(mm, addr, 7), 0);
+	KUNIT_EXPECT_EQ(test, mnk_write(mm, addr, 7), 0);
 	r->starts = 0;
 	r->ends = 0;
 	kthread_use_mm(mm);
@@ -321,24 +321,24 @@ static void mnt_dontneed_reports_clear(struct kunit *test)
 	KUNIT_EXPECT_LE(test, r->start, addr);
 	KUNIT_EXPECT_GE(test, r->end, addr + PAGE_SIZE);
 	/* The page is gone: anonymous memory reads back as zero. */
-	KUNIT_EXPECT_EQ(test, mnt_read(mm, addr, &val), 0);
+	KUNIT_EXPECT_EQ(test, mnk_read(mm, addr, &val), 0);
 	KUNIT_EXPECT_EQ(test, val, 0);
 	mmu_notifier_unregister(&r->mn, mm);
 	mmput(mm);
 }
 
-static void mnt_cow_of_zero_page_reports_clear(struct kunit *test)
+static void mnk_cow_of_zero_page_reports_clear(struct kunit *test)
 {
-	struct mm_struct *mm = mnt_mm(test);
-	struct mnt_rec *r = mnt_registered(test, mm, &mnt_ops);
-	unsigned long addr = mnt_map(test, mm, MNT_LEN);
+	struct mm_struct *mm = mnk_mm(test);
+	struct mnk_rec *r = mnk_registered(test, mm, &mnk_ops);
+	unsigned long addr = mnk_map(test, mm, MNK_LEN);
 	int val = -1;
 
 	/* A read maps the shared zero page; the write must replace it. */
-	KUNIT_EXPECT_EQ(test, mnt_read(mm, addr, &val), 0);
+	KUNIT_EXPECT_EQ(test, mnk_read(mm, addr, &val), 0);
 	r->starts = 0;
 	r->ends = 0;
-	KUNIT_EXPECT_EQ(test, mnt_write(mm, addr, 3), 0);
+	KUNIT_EXPECT_EQ(test, mnk_write(mm, addr, 3), 0);
 	KUNIT_EXPECT_EQ(test, r->starts, 1);
 	KUNIT_EXPECT_EQ(test, r->ends, 1);
 	KUNIT_EXPECT_EQ(test, r->event, MMU_NOTIFY_CLEAR);
@@ -348,10 +348,10 @@ static void mnt_cow_of_zero_page_reports_clear(struct kunit *test)
 	mmput(mm);
 }
 
-static void mnt_start_end_pair_and_nest(struct kunit *test)
+static void mnk_start_end_pair_and_nest(struct kunit *test)
 {
-	struct mm_struct *mm = mnt_mm(test);
-	struct mnt_rec *r = mnt_registered(test, mm, &mnt_ops);
+	struct mm_struct *mm = mnk_mm(test);
+	struct mnk_rec *r = mnk_registered(test, mm, &mnk_ops);
 	struct mmu_notifier_range outer, inner;
 
 	mmu_notifier_range_init(&outer, MMU_NOTIFY_CLEAR, 0, mm, 0x100000,
@@ -374,15 +374,15 @@ static void mnt_start_end_pair_and_nest(struct kunit *test)
 	mmput(mm);
 }
 
-static void mnt_blockable_follows_entry_point(struct kunit *test)
+static void mnk_blockable_follows_entry_point(struct kunit *test)
 {
-	struct mm_struct *mm = mnt_mm(test);
-	struct mnt_rec *r = mnt_registered(test, mm, &mnt_ops);
+	struct mm_struct *mm = mnk_mm(test);
+	struct mnk_rec *r = mnk_registered(test, mm, &mnk_ops);
 
-	KUNIT_EXPECT_EQ(test, mnt_invalidate(mm, 0x1000, 0x2000, true, NULL),
+	KUNIT_EXPECT_EQ(test, mnk_invalidate(mm, 0x1000, 0x2000, true, NULL),
 			0);
 	KUNIT_EXPECT_TRUE(test, r->blockable);
-	KUNIT_EXPECT_EQ(test, mnt_invalidate(mm, 0x1000, 0x2000, false, NULL),
+	KUNIT_EXPECT_EQ(test, mnk_invalidate(mm, 0x1000, 0x2000, false, NULL),
 			0);
 	KUNIT_EXPECT_FALSE(test, r->blockable);
 	KUNIT_EXPECT_EQ(test, r->starts, 2);
@@ -391,13 +391,13 @@ static void mnt_blockable_follows_entry_point(struct kunit *test)
 	mmput(mm);
 }
 
-static void mnt_range_fields_passed_through(struct kunit *test)
+static void mnk_range_fields_passed_through(struct kunit *test)
 {
-	struct mm_struct *mm = mnt_mm(test);
-	struct mnt_rec *r = mnt_registered(test, mm, &mnt_ops);
+	struct mm_struct *mm = mnk_mm(test);
+	struct mnk_rec *r = mnk_registered(test, mm, &mnk_ops);
 	static int owner;
 
-	mnt_invalidate(mm, 0x3000, 0x9000, true, &owner);
+	mnk_invalidate(mm, 0x3000, 0x9000, true, &owner);
 	KUNIT_EXPECT_EQ(test, r->start, 0x3000UL);
 	KUNIT_EXPECT_EQ(test, r->end, 0x9000UL);
 	KUNIT_EXPECT_PTR_EQ(test, r->owner, (void *)&owner);
@@ -406,31 +406,31 @@ static void mnt_range_fields_passed_through(struct kunit *test)
 	mmput(mm);
 }
 
-static void mnt_nonblock_failure_returns_eagain(struct kunit *test)
+static void mnk_nonblock_failure_returns_eagain(struct kunit *test)
 {
-	struct mm_struct *mm = mnt_mm(test);
-	struct mnt_rec *f = mnt_registered(test, mm, &mnt_fail_ops);
+	struct mm_struct *mm = mnk_mm(test);
+	struct mnk_rec *f = mnk_registered(test, mm, &mnk_fail_ops);
 
 	f->fail_nonblock = true;
-	KUNIT_EXPECT_EQ(test, mnt_invalidate(mm, 0x1000, 0x2000, false, NULL),
+	KUNIT_EXPECT_EQ(test, mnk_invalidate(mm, 0x1000, 0x2000, false, NULL),
 			-EAGAIN);
 	KUNIT_EXPECT_EQ(test, f->starts, 1);
 	/* A blockable invalidation of the same notifier still succeeds. */
-	KUNIT_EXPECT_EQ(test, mnt_invalidate(mm, 0x1000, 0x2000, true, NULL),
+	KUNIT_EXPECT_EQ(test, mnk_invalidate(mm, 0x1000, 0x2000, true, NULL),
 			0);
 	KUNIT_EXPECT_EQ(test, f->starts, 2);
 	mmu_notifier_unregister(&f->mn, mm);
 	mmput(mm);
 }
 
-static void mnt_nonblock_failure_ends_the_others(struct kunit *test)
+static void mnk_nonblock_failure_ends_the_others(struct kunit *test)
 {
-	struct mm_struct *mm = mnt_mm(test);
-	struct mnt_rec *f = mnt_registered(test, mm, &mnt_fail_ops);
-	struct mnt_rec *ok = mnt_registered(test, mm, &mnt_ops);
+	struct mm_struct *mm = mnk_mm(test);
+	struct mnk_rec *f = mnk_registered(test, mm, &mnk_fail_ops);
+	struct mnk_rec *ok = mnk_registered(test, mm, &mnk_ops);
 
 	f->fail_nonblock = true;
-	KUNIT_EXPECT_EQ(test, mnt_invalidate(mm, 0x1000, 0x2000, false, NULL),
+	KUNIT_EXPECT_EQ(test, mnk_invalidate(mm, 0x1000, 0x2000, false, NULL),
 			-EAGAIN);
 	/* The notifier that started gets its end; none is left open. */
 	KUNIT_EXPECT_EQ(test, ok->starts, 1);
@@ -441,29 +441,29 @@ static void mnt_nonblock_failure_ends_the_others(struct kunit *test)
 	mmput(mm);
 }
 
-static void mnt_every_notifier_called(struct kunit *test)
+static void mnk_every_notifier_called(struct kunit *test)
 {
-	struct mm_struct *mm = mnt_mm(test);
-	struct mnt_rec *a = mnt_registered(test, mm, &mnt_ops);
-	struct mnt_rec *b = mnt_registered(test, mm, &mnt_ops);
+	struct mm_struct *mm = mnk_mm(test);
+	struct mnk_rec *a = mnk_registered(test, mm, &mnk_ops);
+	struct mnk_rec *b = mnk_registered(test, mm, &mnk_ops);
 
-	mnt_invalidate(mm, 0x1000, 0x2000, true, NULL);
+	mnk_invalidate(mm, 0x1000, 0x2000, true, NULL);
 	KUNIT_EXPECT_EQ(test, a->starts, 1);
 	KUNIT_EXPECT_EQ(test, a->ends, 1);
 	KUNIT_EXPECT_EQ(test, b->starts, 1);
 	KUNIT_EXPECT_EQ(test, b->ends, 1);
 	mmu_notifier_unregister(&a->mn, mm);
-	mnt_invalidate(mm, 0x1000, 0x2000, true, NULL);
+	mnk_invalidate(mm, 0x1000, 0x2000, true, NULL);
 	KUNIT_EXPECT_EQ(test, a->starts, 1);
 	KUNIT_EXPECT_EQ(test, b->starts, 2);
 	mmu_notifier_unregister(&b->mn, mm);
 	mmput(mm);
 }
 
-static void mnt_unregister_calls_release_once(struct kunit *test)
+static void mnk_unregister_calls_release_once(struct kunit *test)
 {
-	struct mm_struct *mm = mnt_mm(test);
-	struct mnt_rec *r = mnt_registered(test, mm, &mnt_ops);
+	struct mm_struct *mm = mnk_mm(test);
+	struct mnk_rec *r = mnk_registered(test, mm, &mnk_ops);
 
 	mmu_notifier_unregister(&r->mn, mm);
 	KUNIT_EXPECT_EQ(test, r->releases, 1);
@@ -471,16 +471,16 @@ static void mnt_unregister_calls_release_once(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, r->releases, 1);
 }
 
-static void mnt_unregister_stops_callbacks(struct kunit *test)
+static void mnk_unregister_stops_callbacks(struct kunit *test)
 {
-	struct mm_struct *mm = mnt_mm(test);
-	struct mnt_rec *r = mnt_registered(test, mm, &mnt_ops);
-	unsigned long addr = mnt_map(test, mm, MNT_LEN);
+	struct mm_struct *mm = mnk_mm(test);
+	struct mnk_rec *r = mnk_registered(test, mm, &mnk_ops);
+	unsigned long addr = mnk_map(test, mm, MNK_LEN);
 
 	mmu_notifier_unregister(&r->mn, mm);
 	r->starts = 0;
-	mnt_unmap(mm, addr, MNT_LEN);
-	mnt_invalidate(mm, 0x1000, 0x2000, true, NULL);
+	mnk_unmap(mm, addr, MNK_LEN);
+	mnk_invalidate(mm, 0x1000, 0x2000, true, NULL);
 	KUNIT_EXPECT_EQ(test, r->starts, 0);
 	mmput(mm);
 }
@@ -490,34 +490,47 @@ static void mnt_unregister_stops_callbacks(struct kunit *test)
  * callout, and the young callouts with it; once both are gone, neither
  * gets anything.
  */
-static void mnt_unregister_one_of_two(struct kunit *test)
+static void mnk_unregister_one_of_two(struct kunit *test)
 {
-	struct mm_struct *mm = mnt_mm(test);
-	struct mnt_rec *a = mnt_registered(test, mm, &mnt_ops);
-	struct mnt_rec *b = mnt_registered(test, mm, &mnt_ops);
+	struct mm_struct *mm = mnk_mm(test);
+	struct mnk_rec *a = mnk_registered(test, mm, &mnk_ops);
+	struct mnk_rec *b = mnk_registered(test, mm, &mnk_ops);
+	int young;
 
 	mmu_notifier_unregister(&a->mn, mm);
 	a->starts = 0;
-	mnt_invalidate(mm, 0x1000, 0x2000, true, NULL);
+	mnk_invalidate(mm, 0x1000, 0x2000, true, NULL);
 	KUNIT_EXPECT_EQ(test, a->starts, 0);
 	KUNIT_EXPECT_EQ(test, b->starts, 1);
 	KUNIT_EXPECT_EQ(test, b->ends, 1);
+	b->young_ret = 1;
+	mmap_read_lock(mm);
+	young = mmu_notifier_clear_young(mm, 0x1000, 0x2000);
+	mmap_read_unlock(mm);
+	KUNIT_EXPECT_NE(test, young, 0);
+	KUNIT_EXPECT_EQ(test, a->young_calls, 0);
+	KUNIT_EXPECT_EQ(test, b->young_calls, 1);
 	mmu_notifier_unregister(&b->mn, mm);
 	b->starts = 0;
 	b->ends = 0;
-	mnt_invalidate(mm, 0x1000, 0x2000, true, NULL);
+	mnk_invalidate(mm, 0x1000, 0x2000, true, NULL);
 	KUNIT_EXPECT_EQ(test, b->starts, 0);
 	KUNIT_EXPECT_EQ(test, b->ends, 0);
+	mmap_read_lock(mm);
+	young = mmu_notifier_clear_young(mm, 0x1000, 0x2000);
+	mmap_read_unlock(mm);
+	KUNIT_EXPECT_EQ(test, young, 0);
+	KUNIT_EXPECT_EQ(test, b->young_calls, 1);
 	KUNIT_EXPECT_TRUE(test, mm_has_notifiers(mm));
 	mmput(mm);
 }
 
-static void mnt_teardown_calls_release_once(struct kunit *test)
+static void mnk_teardown_calls_release_once(struct kunit *test)
 {
-	struct mm_struct *mm = mnt_mm(test);
-	struct mnt_rec *r = mnt_registered(test, mm, &mnt_ops);
+	struct mm_struct *mm = mnk_mm(test);
+	struct mnk_rec *r = mnk_registered(test, mm, &mnk_ops);
 
-	mnt_map(test, mm, MNT_LEN);
+	mnk_map(test, mm, MNK_LEN);
 	mmgrab(mm);
 	mmput(mm);
 	KUNIT_EXPECT_EQ(test, r->releases, 1);
@@ -527,33 +540,33 @@ static void mnt_teardown_calls_release_once(struct kunit *test)
 	mmdrop(mm);
 }
 
-struct mnt_thread {
+struct mnk_thread {
 	struct mm_struct *mm;
 	struct mmu_interval_notifier *isub;
 	struct completion done;
 	unsigned long seq;
 };
 
-static int mnt_mmput_fn(void *data)
+static int mnk_mmput_fn(void *data)
 {
-	struct mnt_thread *t = data;
+	struct mnk_thread *t = data;
 
 	mmput(t->mm);
 	complete(&t->done);
 	return 0;
 }
 
-static void mnt_unregister_waits_for_teardown(struct kunit *test)
+static void mnk_unregister_waits_for_teardown(struct kunit *test)
 {
-	struct mm_struct *mm = mnt_mm(test);
-	struct mnt_rec *r = mnt_registered(test, mm, &mnt_ops);
-	struct mnt_thread t = { .mm = mm };
+	struct mm_struct *mm = mnk_mm(test);
+	struct mnk_rec *r = mnk_registered(test, mm, &mnk_ops);
+	struct mnk_thread t = { .mm = mm };
 	struct task_struct *task;
 
 	init_completion(&t.done);
-	r->release_delay_ms = 2 * MNT_WAIT_MS;
+	r->release_delay_ms = 2 * MNK_WAIT_MS;
 	mmgrab(mm);
-	task = kthread_run(mnt_mmput_fn, &t, "mnt_mmput");
+	task = kthread_run(mnk_mmput_fn, &t, "mnk_mmput");
 	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
 	if (!wait_for_completion_timeout(&r->release_started, 10 * HZ)) {
 		KUNIT_FAIL(test, "the teardown did not call ->release");
@@ -576,27 +589,27 @@ static void mnt_unregister_waits_for_teardown(struct kunit *test)
 	mmdrop(mm);
 }
 
-static void mnt_locked_register(struct kunit *test)
+static void mnk_locked_register(struct kunit *test)
 {
-	struct mm_struct *mm = mnt_mm(test);
-	struct mnt_rec *r = mnt_rec_new(test, &mnt_ops);
+	struct mm_struct *mm = mnk_mm(test);
+	struct mnk_rec *r = mnk_rec_new(test, &mnk_ops);
 	int ret;
 
 	mmap_write_lock(mm);
 	ret = __mmu_notifier_register(&r->mn, mm);
 	mmap_write_unlock(mm);
 	KUNIT_ASSERT_EQ(test, ret, 0);
-	mnt_invalidate(mm, 0x1000, 0x2000, true, NULL);
+	mnk_invalidate(mm, 0x1000, 0x2000, true, NULL);
 	KUNIT_EXPECT_EQ(test, r->starts, 1);
 	mmu_notifier_unregister(&r->mn, mm);
 	mmput(mm);
 }
 
-static void mnt_register_interrupted_leaves_nothing(struct kunit *test)
+static void mnk_register_interrupted_leaves_nothing(struct kunit *test)
 {
-	struct mm_struct *mm = mnt_mm(test);
-	struct mnt_rec *r = mnt_rec_new(test, &mnt_ops);
-	unsigned long addr = mnt_map(test, mm, MNT_LEN);
+	struct mm_struct *mm = mnk_mm(test);
+	struct mnk_rec *r = mnk_rec_new(test, &mnk_ops);
+	unsigned long addr = mnk_map(test, mm, MNK_LEN);
 	int ret;
 
 	/* The lock sweep gives up when a signal is pending. */
@@ -606,7 +619,7 @@ static void mnt_register_interrupted_leaves_nothing(struct kunit *test)
 	flush_signals(current);
 	disallow_signal(SIGUSR1);
 	KUNIT_EXPECT_EQ(test, ret, -EINTR);
-	mnt_unmap(mm, addr, MNT_LEN);
+	mnk_unmap(mm, addr, MNK_LEN);
 	KUNIT_EXPECT_EQ(test, r->starts, 0);
 	KUNIT_EXPECT_EQ(test, r->releases, 0);
 	if (ret == 0)
@@ -616,198 +629,198 @@ static void mnt_register_interrupted_leaves_nothing(struct kunit *test)
 }
 
 /* get/put: notifiers the core allocates and frees. */
-static atomic_t mnt_allocs, mnt_frees;
-static bool mnt_alloc_fails;
-static bool mnt_alloc_put_in_release;
+static atomic_t mnk_allocs, mnk_frees;
+static bool mnk_alloc_fails;
+static bool mnk_alloc_put_in_release;
 
-static struct mmu_notifier *mnt_alloc_notifier(struct mm_struct *mm)
+static struct mmu_notifier *mnk_alloc_notifier(struct mm_struct *mm)
 {
-	struct mnt_rec *r;
+	struct mnk_rec *r;
 
-	if (mnt_alloc_fails)
+	if (mnk_alloc_fails)
 		return ERR_PTR(-ENOMEM);
 	r = kzalloc(sizeof(*r), GFP_KERNEL);
 	if (!r)
 		return ERR_PTR(-ENOMEM);
-	mnt_rec_init(r);
-	r->put_in_release = mnt_alloc_put_in_release;
-	atomic_inc(&mnt_allocs);
+	mnk_rec_init(r);
+	r->put_in_release = mnk_alloc_put_in_release;
+	atomic_inc(&mnk_allocs);
 	return &r->mn;
 }
 
-static void mnt_free_notifier(struct mmu_notifier *mn)
+static void mnk_free_notifier(struct mmu_notifier *mn)
 {
-	atomic_inc(&mnt_frees);
+	atomic_inc(&mnk_frees);
 	kfree(to_rec(mn));
 }
 
-static const struct mmu_notifier_ops mnt_get_ops = {
-	.release = mnt_release,
-	.invalidate_range_start = mnt_start,
-	.invalidate_range_end = mnt_end,
-	.alloc_notifier = mnt_alloc_notifier,
-	.free_notifier = mnt_free_notifier,
+static const struct mmu_notifier_ops mnk_get_ops = {
+	.release = mnk_release,
+	.invalidate_range_start = mnk_start,
+	.invalidate_range_end = mnk_end,
+	.alloc_notifier = mnk_alloc_notifier,
+	.free_notifier = mnk_free_notifier,
 };
 
-static const struct mmu_notifier_ops mnt_get_ops2 = {
-	.invalidate_range_start = mnt_start,
-	.invalidate_range_end = mnt_end,
-	.alloc_notifier = mnt_alloc_notifier,
-	.free_notifier = mnt_free_notifier,
+static const struct mmu_notifier_ops mnk_get_ops2 = {
+	.invalidate_range_start = mnk_start,
+	.invalidate_range_end = mnk_end,
+	.alloc_notifier = mnk_alloc_notifier,
+	.free_notifier = mnk_free_notifier,
 };
 
-static void mnt_get_reset(void)
+static void mnk_get_reset(void)
 {
 	mmu_notifier_synchronize();
-	atomic_set(&mnt_allocs, 0);
-	atomic_set(&mnt_frees, 0);
-	mnt_alloc_fails = false;
-	mnt_alloc_put_in_release = false;
+	atomic_set(&mnk_allocs, 0);
+	atomic_set(&mnk_frees, 0);
+	mnk_alloc_fails = false;
+	mnk_alloc_put_in_release = false;
 }
 
-static void mnt_get_returns_same_notifier(struct kunit *test)
+static void mnk_get_returns_same_notifier(struct kunit *test)
 {
-	struct mm_struct *mm = mnt_mm(test);
+	struct mm_struct *mm = mnk_mm(test);
 	struct mmu_notifier *a, *b;
 
-	mnt_get_reset();
-	a = mmu_notifier_get(&mnt_get_ops, mm);
+	mnk_get_reset();
+	a = mmu_notifier_get(&mnk_get_ops, mm);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(a));
-	b = mmu_notifier_get(&mnt_get_ops, mm);
+	b = mmu_notifier_get(&mnk_get_ops, mm);
 	KUNIT_EXPECT_PTR_EQ(test, a, b);
-	KUNIT_EXPECT_EQ(test, atomic_read(&mnt_allocs), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&mnk_allocs), 1);
 	KUNIT_EXPECT_PTR_EQ(test, a->mm, mm);
 	mmu_notifier_put(b);
 	mmu_notifier_put(a);
 	mmu_notifier_synchronize();
-	KUNIT_EXPECT_EQ(test, atomic_read(&mnt_frees), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&mnk_frees), 1);
 	mmput(mm);
 }
 
-static void mnt_get_distinct_ops(struct kunit *test)
+static void mnk_get_distinct_ops(struct kunit *test)
 {
-	struct mm_struct *mm = mnt_mm(test);
+	struct mm_struct *mm = mnk_mm(test);
 	struct mmu_notifier *a, *b;
 
-	mnt_get_reset();
-	a = mmu_notifier_get(&mnt_get_ops, mm);
-	b = mmu_notifier_get(&mnt_get_ops2, mm);
+	mnk_get_reset();
+	a = mmu_notifier_get(&mnk_get_ops, mm);
+	b = mmu_notifier_get(&mnk_get_ops2, mm);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(a));
 	KUNIT_ASSERT_FALSE(test, IS_ERR(b));
 	KUNIT_EXPECT_PTR_NE(test, a, b);
-	KUNIT_EXPECT_EQ(test, atomic_read(&mnt_allocs), 2);
-	mnt_invalidate(mm, 0x1000, 0x2000, true, NULL);
+	KUNIT_EXPECT_EQ(test, atomic_read(&mnk_allocs), 2);
+	mnk_invalidate(mm, 0x1000, 0x2000, true, NULL);
 	KUNIT_EXPECT_EQ(test, to_rec(a)->starts, 1);
 	KUNIT_EXPECT_EQ(test, to_rec(b)->starts, 1);
 	mmu_notifier_put(a);
 	mmu_notifier_put(b);
 	mmu_notifier_synchronize();
-	KUNIT_EXPECT_EQ(test, atomic_read(&mnt_frees), 2);
+	KUNIT_EXPECT_EQ(test, atomic_read(&mnk_frees), 2);
 	mmput(mm);
 }
 
-static void mnt_put_frees_after_last_reference(struct kunit *test)
+static void mnk_put_frees_after_last_reference(struct kunit *test)
 {
-	struct mm_struct *mm = mnt_mm(test);
+	struct mm_struct *mm = mnk_mm(test);
 	struct mmu_notifier *a;
 
-	mnt_get_reset();
-	a = mmu_notifier_get(&mnt_get_ops, mm);
+	mnk_get_reset();
+	a = mmu_notifier_get(&mnk_get_ops, mm);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(a));
-	KUNIT_ASSERT_PTR_EQ(test, mmu_notifier_get(&mnt_get_ops, mm), a);
+	KUNIT_ASSERT_PTR_EQ(test, mmu_notifier_get(&mnk_get_ops, mm), a);
 	mmu_notifier_put(a);
 	mmu_notifier_synchronize();
-	KUNIT_EXPECT_EQ(test, atomic_read(&mnt_frees), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&mnk_frees), 0);
 	/* Still registered: it is still told about invalidations. */
-	mnt_invalidate(mm, 0x1000, 0x2000, true, NULL);
+	mnk_invalidate(mm, 0x1000, 0x2000, true, NULL);
 	KUNIT_EXPECT_EQ(test, to_rec(a)->starts, 1);
 	mmu_notifier_put(a);
 	mmu_notifier_synchronize();
-	KUNIT_EXPECT_EQ(test, atomic_read(&mnt_frees), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&mnk_frees), 1);
 	mmput(mm);
 }
 
-static void mnt_get_after_free_allocates(struct kunit *test)
+static void mnk_get_after_free_allocates(struct kunit *test)
 {
-	struct mm_struct *mm = mnt_mm(test);
+	struct mm_struct *mm = mnk_mm(test);
 	struct mmu_notifier *a;
 
-	mnt_get_reset();
-	a = mmu_notifier_get(&mnt_get_ops, mm);
+	mnk_get_reset();
+	a = mmu_notifier_get(&mnk_get_ops, mm);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(a));
 	mmu_notifier_put(a);
 	mmu_notifier_synchronize();
-	a = mmu_notifier_get(&mnt_get_ops, mm);
+	a = mmu_notifier_get(&mnk_get_ops, mm);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(a));
-	KUNIT_EXPECT_EQ(test, atomic_read(&mnt_allocs), 2);
+	KUNIT_EXPECT_EQ(test, atomic_read(&mnk_allocs), 2);
 	mmu_notifier_put(a);
 	mmu_notifier_synchronize();
-	KUNIT_EXPECT_EQ(test, atomic_read(&mnt_frees), 2);
+	KUNIT_EXPECT_EQ(test, atomic_read(&mnk_frees), 2);
 	mmput(mm);
 }
 
-static void mnt_put_from_release(struct kunit *test)
+static void mnk_put_from_release(struct kunit *test)
 {
-	struct mm_struct *mm = mnt_mm(test);
+	struct mm_struct *mm = mnk_mm(test);
 	struct mmu_notifier *a;
 
-	mnt_get_reset();
-	mnt_alloc_put_in_release = true;
-	a = mmu_notifier_get(&mnt_get_ops, mm);
+	mnk_get_reset();
+	mnk_alloc_put_in_release = true;
+	a = mmu_notifier_get(&mnk_get_ops, mm);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(a));
-	mnt_map(test, mm, MNT_LEN);
+	mnk_map(test, mm, MNK_LEN);
 	/* The teardown calls ->release, which drops the last reference. */
 	mmput(mm);
 	mmu_notifier_synchronize();
-	KUNIT_EXPECT_EQ(test, atomic_read(&mnt_allocs), 1);
-	KUNIT_EXPECT_EQ(test, atomic_read(&mnt_frees), 1);
-	mnt_get_reset();
+	KUNIT_EXPECT_EQ(test, atomic_read(&mnk_allocs), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&mnk_frees), 1);
+	mnk_get_reset();
 }
 
-static void mnt_get_alloc_failure(struct kunit *test)
+static void mnk_get_alloc_failure(struct kunit *test)
 {
-	struct mm_struct *mm = mnt_mm(test);
+	struct mm_struct *mm = mnk_mm(test);
 	struct mmu_notifier *a;
 
-	mnt_get_reset();
-	mnt_alloc_fails = true;
-	a = mmu_notifier_get(&mnt_get_ops, mm);
+	mnk_get_reset();
+	mnk_alloc_fails = true;
+	a = mmu_notifier_get(&mnk_get_ops, mm);
 	KUNIT_EXPECT_TRUE(test, IS_ERR(a));
 	KUNIT_EXPECT_EQ(test, PTR_ERR(a), -ENOMEM);
-	mnt_alloc_fails = false;
+	mnk_alloc_fails = false;
 	/* Nothing was left behind: the next get allocates afresh. */
-	a = mmu_notifier_get(&mnt_get_ops, mm);
+	a = mmu_notifier_get(&mnk_get_ops, mm);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(a));
-	KUNIT_EXPECT_EQ(test, atomic_read(&mnt_allocs), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&mnk_allocs), 1);
 	mmu_notifier_put(a);
 	mmu_notifier_synchronize();
 	mmput(mm);
 }
 
-static void mnt_get_locked(struct kunit *test)
+static void mnk_get_locked(struct kunit *test)
 {
-	struct mm_struct *mm = mnt_mm(test);
+	struct mm_struct *mm = mnk_mm(test);
 	struct mmu_notifier *a, *b;
 
-	mnt_get_reset();
+	mnk_get_reset();
 	mmap_write_lock(mm);
-	a = mmu_notifier_get_locked(&mnt_get_ops, mm);
-	b = mmu_notifier_get_locked(&mnt_get_ops, mm);
+	a = mmu_notifier_get_locked(&mnk_get_ops, mm);
+	b = mmu_notifier_get_locked(&mnk_get_ops, mm);
 	mmap_write_unlock(mm);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(a));
 	KUNIT_EXPECT_PTR_EQ(test, a, b);
 	mmu_notifier_put(a);
 	mmu_notifier_put(b);
 	mmu_notifier_synchronize();
-	KUNIT_EXPECT_EQ(test, atomic_read(&mnt_frees), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&mnk_frees), 1);
 	mmput(mm);
 }
 
-static void mnt_clear_flush_young_ors(struct kunit *test)
+static void mnk_clear_flush_young_ors(struct kunit *test)
 {
-	struct mm_struct *mm = mnt_mm(test);
-	struct mnt_rec *a = mnt_registered(test, mm, &mnt_ops);
-	struct mnt_rec *b = mnt_registered(test, mm, &mnt_ops);
+	struct mm_struct *mm = mnk_mm(test);
+	struct mnk_rec *a = mnk_registered(test, mm, &mnk_ops);
+	struct mnk_rec *b = mnk_registered(test, mm, &mnk_ops);
 	int young;
 
 	a->young_ret = 1;
@@ -830,11 +843,11 @@ static void mnt_clear_flush_young_ors(struct kunit *test)
 	mmput(mm);
 }
 
-static void mnt_clear_young_ors(struct kunit *test)
+static void mnk_clear_young_ors(struct kunit *test)
 {
-	struct mm_struct *mm = mnt_mm(test);
-	struct mnt_rec *a = mnt_registered(test, mm, &mnt_ops);
-	struct mnt_rec *b = mnt_registered(test, mm, &mnt_ops);
+	struct mm_struct *mm = mnk_mm(test);
+	struct mnk_rec *a = mnk_registered(test, mm, &mnk_ops);
+	struct mnk_rec *b = mnk_registered(test, mm, &mnk_ops);
 	int young;
 
 	b->young_ret = 1;
@@ -849,10 +862,10 @@ static void mnt_clear_young_ors(struct kunit *test)
 	mmput(mm);
 }
 
-static void mnt_test_young_reports(struct kunit *test)
+static void mnk_test_young_reports(struct kunit *test)
 {
-	struct mm_struct *mm = mnt_mm(test);
-	struct mnt_rec *a = mnt_registered(test, mm, &mnt_ops);
+	struct mm_struct *mm = mnk_mm(test);
+	struct mnk_rec *a = mnk_registered(test, mm, &mnk_ops);
 	int young;
 
 	mmap_read_lock(mm);
@@ -870,10 +883,10 @@ static void mnt_test_young_reports(struct kunit *test)
 	mmput(mm);
 }
 
-static void mnt_arch_invalidate_secondary_tlbs(struct kunit *test)
+static void mnk_arch_invalidate_secondary_tlbs(struct kunit *test)
 {
-	struct mm_struct *mm = mnt_mm(test);
-	struct mnt_rec *a = mnt_registered(test, mm, &mnt_tlb_ops);
+	struct mm_struct *mm = mnk_mm(test);
+	struct mnk_rec *a = mnk_registered(test, mm, &mnk_tlb_ops);
 
 	mmap_read_lock(mm);
 	mmu_notifier_arch_invalidate_secondary_tlbs(mm, 0xa000, 0xc000);
@@ -886,7 +899,7 @@ static void mnt_arch_invalidate_secondary_tlbs(struct kunit *test)
 }
 
 /* Interval notifiers. */
-struct mnt_isub {
+struct mnk_isub {
 	struct mmu_interval_notifier isub;
 	spinlock_t lock;	/* the driver lock of the sequence protocol */
 	int calls;
@@ -897,11 +910,11 @@ struct mnt_isub {
 	bool fail_nonblock;
 };
 
-static bool mnt_interval_invalidate(struct mmu_interval_notifier *isub,
+static bool mnk_interval_invalidate(struct mmu_interval_notifier *isub,
 				    const struct mmu_notifier_range *range,
 				    unsigned long cur_seq)
 {
-	struct mnt_isub *s = container_of(isub, struct mnt_isub, isub);
+	struct mnk_isub *s = container_of(isub, struct mnk_isub, isub);
 
 	if (!mmu_notifier_range_blockable(range) && s->fail_nonblock)
 		return false;
@@ -916,36 +929,36 @@ static bool mnt_interval_invalidate(struct mmu_interval_notifier *isub,
 	return true;
 }
 
-static const struct mmu_interval_notifier_ops mnt_interval_ops = {
-	.invalidate = mnt_interval_invalidate,
+static const struct mmu_interval_notifier_ops mnk_interval_ops = {
+	.invalidate = mnk_interval_invalidate,
 };
 
-static struct mnt_isub *mnt_interval(struct kunit *test, struct mm_struct *mm,
+static struct mnk_isub *mnk_interval(struct kunit *test, struct mm_struct *mm,
 				     unsigned long start, unsigned long len)
 {
-	struct mnt_isub *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+	struct mnk_isub *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, s);
 	spin_lock_init(&s->lock);
 	KUNIT_ASSERT_EQ(test, mmu_interval_notifier_insert(&s->isub, mm, start,
 							   len,
-							   &mnt_interval_ops),
+							   &mnk_interval_ops),
 			0);
 	return s;
 }
 
-static void mnt_interval_read_retry(struct kunit *test)
+static void mnk_interval_read_retry(struct kunit *test)
 {
-	struct mm_struct *mm = mnt_mm(test);
-	unsigned long addr = mnt_map(test, mm, MNT_LEN);
-	struct mnt_isub *s = mnt_interval(test, mm, addr, MNT_LEN);
+	struct mm_struct *mm = mnk_mm(test);
+	unsigned long addr = mnk_map(test, mm, MNK_LEN);
+	struct mnk_isub *s = mnk_interval(test, mm, addr, MNK_LEN);
 	unsigned long seq;
 
 	KUNIT_EXPECT_PTR_EQ(test, s->isub.mm, mm);
 	seq = mmu_interval_read_begin(&s->isub);
 	KUNIT_EXPECT_FALSE(test, mmu_interval_read_retry(&s->isub, seq));
-	KUNIT_EXPECT_EQ(test, mnt_write(mm, addr, 1), 0);
-	mnt_unmap(mm, addr + 2 * PAGE_SIZE, PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, mnk_write(mm, addr, 1), 0);
+	mnk_unmap(mm, addr + 2 * PAGE_SIZE, PAGE_SIZE);
 	KUNIT_EXPECT_EQ(test, s->calls, 1);
 	KUNIT_EXPECT_EQ(test, s->event, MMU_NOTIFY_UNMAP);
 	KUNIT_EXPECT_TRUE(test, mmu_interval_read_retry(&s->isub, seq));
@@ -955,31 +968,31 @@ static void mnt_interval_read_retry(struct kunit *test)
 	mmput(mm);
 }
 
-static void mnt_interval_check_retry(struct kunit *test)
+static void mnk_interval_check_retry(struct kunit *test)
 {
-	struct mm_struct *mm = mnt_mm(test);
-	struct mnt_isub *s = mnt_interval(test, mm, 0x100000, 0x10000);
+	struct mm_struct *mm = mnk_mm(test);
+	struct mnk_isub *s = mnk_interval(test, mm, 0x100000, 0x10000);
 	unsigned long seq;
 
 	seq = mmu_interval_read_begin(&s->isub);
 	KUNIT_EXPECT_FALSE(test, mmu_interval_check_retry(&s->isub, seq));
-	mnt_invalidate(mm, 0x108000, 0x109000, true, NULL);
+	mnk_invalidate(mm, 0x108000, 0x109000, true, NULL);
 	KUNIT_EXPECT_TRUE(test, mmu_interval_check_retry(&s->isub, seq));
 	mmu_interval_notifier_remove(&s->isub);
 	mmput(mm);
 }
 
-static void mnt_interval_outside_range(struct kunit *test)
+static void mnk_interval_outside_range(struct kunit *test)
 {
-	struct mm_struct *mm = mnt_mm(test);
-	struct mnt_isub *s = mnt_interval(test, mm, 0x100000, 0x10000);
+	struct mm_struct *mm = mnk_mm(test);
+	struct mnk_isub *s = mnk_interval(test, mm, 0x100000, 0x10000);
 	unsigned long seq = mmu_interval_read_begin(&s->isub);
 
-	mnt_invalidate(mm, 0x80000, 0x100000, true, NULL);	/* just below */
-	mnt_invalidate(mm, 0x110000, 0x120000, true, NULL);	/* just above */
+	mnk_invalidate(mm, 0x80000, 0x100000, true, NULL);	/* just below */
+	mnk_invalidate(mm, 0x110000, 0x120000, true, NULL);	/* just above */
 	KUNIT_EXPECT_EQ(test, s->calls, 0);
 	KUNIT_EXPECT_FALSE(test, mmu_interval_read_retry(&s->isub, seq));
-	mnt_invalidate(mm, 0x10f000, 0x110000, true, NULL);	/* last page */
+	mnk_invalidate(mm, 0x10f000, 0x110000, true, NULL);	/* last page */
 	KUNIT_EXPECT_EQ(test, s->calls, 1);
 	KUNIT_EXPECT_EQ(test, s->start, 0x10f000UL);
 	KUNIT_EXPECT_EQ(test, s->end, 0x110000UL);
@@ -987,28 +1000,28 @@ static void mnt_interval_outside_range(struct kunit *test)
 	mmput(mm);
 }
 
-static void mnt_interval_remove_stops_callbacks(struct kunit *test)
+static void mnk_interval_remove_stops_callbacks(struct kunit *test)
 {
-	struct mm_struct *mm = mnt_mm(test);
-	struct mnt_isub *s = mnt_interval(test, mm, 0x100000, 0x10000);
-	struct mnt_isub *t = mnt_interval(test, mm, 0x100000, 0x10000);
+	struct mm_struct *mm = mnk_mm(test);
+	struct mnk_isub *s = mnk_interval(test, mm, 0x100000, 0x10000);
+	struct mnk_isub *t = mnk_interval(test, mm, 0x100000, 0x10000);
 
 	mmu_interval_notifier_remove(&s->isub);
-	mnt_invalidate(mm, 0x100000, 0x101000, true, NULL);
+	mnk_invalidate(mm, 0x100000, 0x101000, true, NULL);
 	KUNIT_EXPECT_EQ(test, s->calls, 0);
 	KUNIT_EXPECT_EQ(test, t->calls, 1);
 	mmu_interval_notifier_remove(&t->isub);
 	mmput(mm);
 }
 
-static int mnt_read_begin_fn(void *data);
+static int mnk_read_begin_fn(void *data);
 
-static void mnt_interval_insert_during_invalidation(struct kunit *test)
+static void mnk_interval_insert_during_invalidation(struct kunit *test)
 {
-	struct mm_struct *mm = mnt_mm(test);
-	struct mnt_isub *s = mnt_interval(test, mm, 0x100000, 0x10000);
-	struct mnt_isub *late = kunit_kzalloc(test, sizeof(*late), GFP_KERNEL);
-	struct mnt_thread t = { .mm = mm };
+	struct mm_struct *mm = mnk_mm(test);
+	struct mnk_isub *s = mnk_interval(test, mm, 0x100000, 0x10000);
+	struct mnk_isub *late = kunit_kzalloc(test, sizeof(*late), GFP_KERNEL);
+	struct mnk_thread t = { .mm = mm };
 	struct mmu_notifier_range range;
 	struct task_struct *task;
 	unsigned long seq;
@@ -1023,12 +1036,12 @@ static void mnt_interval_insert_during_invalidation(struct kunit *test)
 	KUNIT_EXPECT_EQ(test,
 			mmu_interval_notifier_insert_locked(&late->isub, mm,
 							    0x100000, 0x10000,
-							    &mnt_interval_ops),
+							    &mnk_interval_ops),
 			0);
 	/* A read of it waits for the invalidation in flight to end. */
 	t.isub = &late->isub;
 	init_completion(&t.done);
-	task = kthread_run(mnt_read_begin_fn, &t, "mnt_late_read");
+	task = kthread_run(mnk_read_begin_fn, &t, "mnk_late_read");
 	KUNIT_EXPECT_FALSE(test, IS_ERR(task));
 	if (!IS_ERR(task))
 		KUNIT_EXPECT_EQ_MSG(test,
@@ -1047,7 +1060,7 @@ static void mnt_interval_insert_during_invalidation(struct kunit *test)
 	/* ...and is in the tree once that invalidation ended. */
 	seq = mmu_interval_read_begin(&late->isub);
 	KUNIT_EXPECT_FALSE(test, mmu_interval_read_retry(&late->isub, seq));
-	mnt_invalidate(mm, 0x104000, 0x105000, true, NULL);
+	mnk_invalidate(mm, 0x104000, 0x105000, true, NULL);
 	KUNIT_EXPECT_EQ(test, late->calls, 1);
 	KUNIT_EXPECT_TRUE(test, mmu_interval_read_retry(&late->isub, seq));
 	mmu_interval_notifier_remove(&late->isub);
@@ -1055,18 +1068,18 @@ static void mnt_interval_insert_during_invalidation(struct kunit *test)
 	mmput(mm);
 }
 
-static int mnt_remove_fn(void *data)
+static int mnk_remove_fn(void *data)
 {
-	struct mnt_thread *t = data;
+	struct mnk_thread *t = data;
 
 	mmu_interval_notifier_remove(t->isub);
 	complete(&t->done);
 	return 0;
 }
 
-static int mnt_read_begin_fn(void *data)
+static int mnk_read_begin_fn(void *data)
 {
-	struct mnt_thread *t = data;
+	struct mnk_thread *t = data;
 
 	t->seq = mmu_interval_read_begin(t->isub);
 	complete(&t->done);
@@ -1074,9 +1087,9 @@ static int mnt_read_begin_fn(void *data)
 }
 
 /* Run fn in a kthread while an invalidation of the interval is in flight. */
-static void mnt_during_invalidation(struct kunit *test, struct mm_struct *mm,
-				    struct mnt_isub *s, int (*fn)(void *),
-				    struct mnt_thread *t)
+static void mnk_during_invalidation(struct kunit *test, struct mm_struct *mm,
+				    struct mnk_isub *s, int (*fn)(void *),
+				    struct mnk_thread *t)
 {
 	struct mmu_notifier_range range;
 	struct task_struct *task;
@@ -1089,7 +1102,7 @@ static void mnt_during_invalidation(struct kunit *test, struct mm_struct *mm,
 				0x101000);
 	mmap_read_lock(mm);
 	mmu_notifier_invalidate_range_start(&range);
-	task = kthread_run(fn, t, "mnt_interval");
+	task = kthread_run(fn, t, "mnk_interval");
 	if (IS_ERR(task)) {
 		mmu_notifier_invalidate_range_end(&range);
 		mmap_read_unlock(mm);
@@ -1098,7 +1111,7 @@ static void mnt_during_invalidation(struct kunit *test, struct mm_struct *mm,
 	}
 	/* It must wait for the invalidation that covers it to end. */
 	left = wait_for_completion_timeout(&t->done,
-					   msecs_to_jiffies(MNT_WAIT_MS));
+					   msecs_to_jiffies(MNK_WAIT_MS));
 	KUNIT_EXPECT_EQ(test, left, 0UL);
 	mmu_notifier_invalidate_range_end(&range);
 	mmap_read_unlock(mm);
@@ -1106,46 +1119,46 @@ static void mnt_during_invalidation(struct kunit *test, struct mm_struct *mm,
 			0UL);
 }
 
-static void mnt_interval_remove_waits(struct kunit *test)
+static void mnk_interval_remove_waits(struct kunit *test)
 {
-	struct mm_struct *mm = mnt_mm(test);
-	struct mnt_isub *s = mnt_interval(test, mm, 0x100000, 0x10000);
-	struct mnt_thread t;
+	struct mm_struct *mm = mnk_mm(test);
+	struct mnk_isub *s = mnk_interval(test, mm, 0x100000, 0x10000);
+	struct mnk_thread t;
 
-	mnt_during_invalidation(test, mm, s, mnt_remove_fn, &t);
+	mnk_during_invalidation(test, mm, s, mnk_remove_fn, &t);
 	KUNIT_EXPECT_EQ(test, s->calls, 1);
-	mnt_invalidate(mm, 0x100000, 0x101000, true, NULL);
+	mnk_invalidate(mm, 0x100000, 0x101000, true, NULL);
 	KUNIT_EXPECT_EQ(test, s->calls, 1);
 	mmput(mm);
 }
 
-static void mnt_interval_read_begin_waits(struct kunit *test)
+static void mnk_interval_read_begin_waits(struct kunit *test)
 {
-	struct mm_struct *mm = mnt_mm(test);
-	struct mnt_isub *s = mnt_interval(test, mm, 0x100000, 0x10000);
-	struct mnt_thread t;
+	struct mm_struct *mm = mnk_mm(test);
+	struct mnk_isub *s = mnk_interval(test, mm, 0x100000, 0x10000);
+	struct mnk_thread t;
 
-	mnt_during_invalidation(test, mm, s, mnt_read_begin_fn, &t);
+	mnk_during_invalidation(test, mm, s, mnk_read_begin_fn, &t);
 	/* The sequence it got is the one after the invalidation. */
 	KUNIT_EXPECT_FALSE(test, mmu_interval_read_retry(&s->isub, t.seq));
 	mmu_interval_notifier_remove(&s->isub);
 	mmput(mm);
 }
 
-static void mnt_interval_nonblock_failure(struct kunit *test)
+static void mnk_interval_nonblock_failure(struct kunit *test)
 {
-	struct mm_struct *mm = mnt_mm(test);
-	struct mnt_isub *s = mnt_interval(test, mm, 0x100000, 0x10000);
+	struct mm_struct *mm = mnk_mm(test);
+	struct mnk_isub *s = mnk_interval(test, mm, 0x100000, 0x10000);
 	unsigned long seq;
 
 	s->fail_nonblock = true;
-	KUNIT_EXPECT_EQ(test, mnt_invalidate(mm, 0x100000, 0x101000, false,
+	KUNIT_EXPECT_EQ(test, mnk_invalidate(mm, 0x100000, 0x101000, false,
 					     NULL), -EAGAIN);
 	/* The failed invalidation is over: readers do not wait for it. */
 	seq = mmu_interval_read_begin(&s->isub);
 	KUNIT_EXPECT_FALSE(test, mmu_interval_read_retry(&s->isub, seq));
 	s->fail_nonblock = false;
-	KUNIT_EXPECT_EQ(test, mnt_invalidate(mm, 0x100000, 0x101000, false,
+	KUNIT_EXPECT_EQ(test, mnk_invalidate(mm, 0x100000, 0x101000, false,
 					     NULL), 0);
 	KUNIT_EXPECT_EQ(test, s->calls, 1);
 	mmu_interval_notifier_remove(&s->isub);
@@ -1157,31 +1170,31 @@ static void mnt_interval_nonblock_failure(struct kunit *test)
  * a non-NULL ->mm for "inserted", and would remove, or mmdrop() through,
  * a notifier that never held the mm.
  */
-static void mnt_interval_refused_insert_leaves_mm_unset(struct kunit *test)
+static void mnk_interval_refused_insert_leaves_mm_unset(struct kunit *test)
 {
-	struct mm_struct *mm = mnt_mm(test);
-	struct mnt_isub *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+	struct mm_struct *mm = mnk_mm(test);
+	struct mnk_isub *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, s);
 	spin_lock_init(&s->lock);
 	KUNIT_EXPECT_EQ(test, mmu_interval_notifier_insert(&s->isub, mm,
 							   0x100000, 0,
-							   &mnt_interval_ops),
+							   &mnk_interval_ops),
 			-EOVERFLOW);
 	KUNIT_EXPECT_NULL(test, s->isub.mm);
 	KUNIT_EXPECT_EQ(test, mmu_interval_notifier_insert(&s->isub, mm,
 							   ULONG_MAX & PAGE_MASK,
 							   2 * PAGE_SIZE,
-							   &mnt_interval_ops),
+							   &mnk_interval_ops),
 			-EOVERFLOW);
 	KUNIT_EXPECT_NULL(test, s->isub.mm);
 	/* The same notifier can still be inserted, and then it is. */
 	KUNIT_EXPECT_EQ(test, mmu_interval_notifier_insert(&s->isub, mm,
 							   0x100000, 0x10000,
-							   &mnt_interval_ops),
+							   &mnk_interval_ops),
 			0);
 	KUNIT_EXPECT_PTR_EQ(test, s->isub.mm, mm);
-	mnt_invalidate(mm, 0x100000, 0x101000, true, NULL);
+	mnk_invalidate(mm, 0x100000, 0x101000, true, NULL);
 	KUNIT_EXPECT_EQ(test, s->calls, 1);
 	mmu_interval_notifier_remove(&s->isub);
 	mmput(mm);
@@ -1193,26 +1206,26 @@ static void mnt_interval_refused_insert_leaves_mm_unset(struct kunit *test)
  * invalidation that reaches its first byte reaches it; the page below does
  * not.
  */
-static void mnt_interval_insert_at_the_top(struct kunit *test)
+static void mnk_interval_insert_at_the_top(struct kunit *test)
 {
 	unsigned long top = ULONG_MAX & PAGE_MASK;
-	struct mm_struct *mm = mnt_mm(test);
-	struct mnt_isub *s = mnt_interval(test, mm, top, PAGE_SIZE);
+	struct mm_struct *mm = mnk_mm(test);
+	struct mnk_isub *s = mnk_interval(test, mm, top, PAGE_SIZE);
 
 	KUNIT_EXPECT_EQ(test, s->isub.interval_tree.last, ULONG_MAX);
-	mnt_invalidate(mm, top - PAGE_SIZE, top, true, NULL);
+	mnk_invalidate(mm, top - PAGE_SIZE, top, true, NULL);
 	KUNIT_EXPECT_EQ(test, s->calls, 0);
-	mnt_invalidate(mm, top - PAGE_SIZE, top + 1, true, NULL);
+	mnk_invalidate(mm, top - PAGE_SIZE, top + 1, true, NULL);
 	KUNIT_EXPECT_EQ(test, s->calls, 1);
 	mmu_interval_notifier_remove(&s->isub);
 	mmput(mm);
 }
 
-static void mnt_interval_teardown_reports_release(struct kunit *test)
+static void mnk_interval_teardown_reports_release(struct kunit *test)
 {
-	struct mm_struct *mm = mnt_mm(test);
-	unsigned long addr = mnt_map(test, mm, MNT_LEN);
-	struct mnt_isub *s = mnt_interval(test, mm, addr, MNT_LEN);
+	struct mm_struct *mm = mnk_mm(test);
+	unsigned long addr = mnk_map(test, mm, MNK_LEN);
+	struct mnk_isub *s = mnk_interval(test, mm, addr, MNK_LEN);
 
 	mmgrab(mm);
 	mmput(mm);
@@ -1223,46 +1236,46 @@ static void mnt_interval_teardown_reports_release(struct kunit *test)
 }
 
 static struct kunit_case mmu_notifier_cases[] = {
-	KUNIT_CASE(mnt_no_notifiers_on_new_mm),
-	KUNIT_CASE(mnt_register_sets_has_notifiers),
-	KUNIT_CASE(mnt_munmap_reports_unmap),
-	KUNIT_CASE(mnt_dontneed_reports_clear),
-	KUNIT_CASE(mnt_cow_of_zero_page_reports_clear),
-	KUNIT_CASE(mnt_start_end_pair_and_nest),
-	KUNIT_CASE(mnt_blockable_follows_entry_point),
-	KUNIT_CASE(mnt_range_fields_passed_through),
-	KUNIT_CASE(mnt_nonblock_failure_returns_eagain),
-	KUNIT_CASE(mnt_nonblock_failure_ends_the_others),
-	KUNIT_CASE(mnt_every_notifier_called),
-	KUNIT_CASE(mnt_unregister_calls_release_once),
-	KUNIT_CASE(mnt_unregister_stops_callbacks),
-	KUNIT_CASE(mnt_unregister_one_of_two),
-	KUNIT_CASE(mnt_teardown_calls_release_once),
-	KUNIT_CASE(mnt_unregister_waits_for_teardown),
-	KUNIT_CASE(mnt_locked_register),
-	KUNIT_CASE(mnt_register_interrupted_leaves_nothing),
-	KUNIT_CASE(mnt_get_returns_same_notifier),
-	KUNIT_CASE(mnt_get_distinct_ops),
-	KUNIT_CASE(mnt_put_frees_after_last_reference),
-	KUNIT_CASE(mnt_get_after_free_allocates),
-	KUNIT_CASE(mnt_put_from_release),
-	KUNIT_CASE(mnt_get_alloc_failure),
-	KUNIT_CASE(mnt_get_locked),
-	KUNIT_CASE(mnt_clear_flush_young_ors),
-	KUNIT_CASE(mnt_clear_young_ors),
-	KUNIT_CASE(mnt_test_young_reports),
-	KUNIT_CASE(mnt_arch_invalidate_secondary_tlbs),
-	KUNIT_CASE(mnt_interval_read_retry),
-	KUNIT_CASE(mnt_interval_check_retry),
-	KUNIT_CASE(mnt_interval_outside_range),
-	KUNIT_CASE(mnt_interval_remove_stops_callbacks),
-	KUNIT_CASE(mnt_interval_insert_during_invalidation),
-	KUNIT_CASE(mnt_interval_remove_waits),
-	KUNIT_CASE(mnt_interval_read_begin_waits),
-	KUNIT_CASE(mnt_interval_nonblock_failure),
-	KUNIT_CASE(mnt_interval_refused_insert_leaves_mm_unset),
-	KUNIT_CASE(mnt_interval_insert_at_the_top),
-	KUNIT_CASE(mnt_interval_teardown_reports_release),
+	KUNIT_CASE(mnk_no_notifiers_on_new_mm),
+	KUNIT_CASE(mnk_register_sets_has_notifiers),
+	KUNIT_CASE(mnk_munmap_reports_unmap),
+	KUNIT_CASE(mnk_dontneed_reports_clear),
+	KUNIT_CASE(mnk_cow_of_zero_page_reports_clear),
+	KUNIT_CASE(mnk_start_end_pair_and_nest),
+	KUNIT_CASE(mnk_blockable_follows_entry_point),
+	KUNIT_CASE(mnk_range_fields_passed_through),
+	KUNIT_CASE(mnk_nonblock_failure_returns_eagain),
+	KUNIT_CASE(mnk_nonblock_failure_ends_the_others),
+	KUNIT_CASE(mnk_every_notifier_called),
+	KUNIT_CASE(mnk_unregister_calls_release_once),
+	KUNIT_CASE(mnk_unregister_stops_callbacks),
+	KUNIT_CASE(mnk_unregister_one_of_two),
+	KUNIT_CASE(mnk_teardown_calls_release_once),
+	KUNIT_CASE(mnk_unregister_waits_for_teardown),
+	KUNIT_CASE(mnk_locked_register),
+	KUNIT_CASE(mnk_register_interrupted_leaves_nothing),
+	KUNIT_CASE(mnk_get_returns_same_notifier),
+	KUNIT_CASE(mnk_get_distinct_ops),
+	KUNIT_CASE(mnk_put_frees_after_last_reference),
+	KUNIT_CASE(mnk_get_after_free_allocates),
+	KUNIT_CASE(mnk_put_from_release),
+	KUNIT_CASE(mnk_get_alloc_failure),
+	KUNIT_CASE(mnk_get_locked),
+	KUNIT_CASE(mnk_clear_flush_young_ors),
+	KUNIT_CASE(mnk_clear_young_ors),
+	KUNIT_CASE(mnk_test_young_reports),
+	KUNIT_CASE(mnk_arch_invalidate_secondary_tlbs),
+	KUNIT_CASE(mnk_interval_read_retry),
+	KUNIT_CASE(mnk_interval_check_retry),
+	KUNIT_CASE(mnk_interval_outside_range),
+	KUNIT_CASE(mnk_interval_remove_stops_callbacks),
+	KUNIT_CASE(mnk_interval_insert_during_invalidation),
+	KUNIT_CASE(mnk_interval_remove_waits),
+	KUNIT_CASE(mnk_interval_read_begin_waits),
+	KUNIT_CASE(mnk_interval_nonblock_failure),
+	KUNIT_CASE(mnk_interval_refused_insert_leaves_mm_unset),
+	KUNIT_CASE(mnk_interval_insert_at_the_top),
+	KUNIT_CASE(mnk_interval_teardown_reports_release),
 	{}
 };
 

@@ -18,11 +18,13 @@
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 
+#ifdef CONFIG_DEBUG_MMU_NOTIFIER
 /* The range of a munmap whose VMAs are out of the tree, not yet unlinked. */
 struct mn_debug_window {
 	unsigned long start;
 	unsigned long end;
 };
+#endif
 
 struct mmu_notifier_subscriptions {
 	/* Plain notifiers; changed only with every lock of the mm held. */
